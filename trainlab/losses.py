@@ -1,0 +1,184 @@
+"""Losses with explicit gradients; every one is the mean over the batch.
+
+A loss object gives ``value(y_true, y_pred)`` (the mean), ``gradient(y_true, y_pred)`` (∂mean/∂y_pred)
+and, for cross-entropies that follow a softmax or sigmoid, ``value_and_logit_gradient`` on the
+logits: the fused, numerically stable form (softmax + CE gives δ = (p − y) / N). Keras does the
+same when the probabilities come straight from a softmax/sigmoid activation, so losses and
+gradients match Keras.
+
+* categorical CE:  −Σ_k y_k log p_k (p renormalized and clipped to [ε, 1 − ε], ε = 1e-7)
+* sparse categorical CE: the same with integer labels
+* binary CE:  −[y log p + (1 − y) log(1 − p)], averaged over the last axis
+* mean squared error:  mean over the last axis of (y − ŷ)²
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from trainlab import activations, backend
+from trainlab._registry import Registry
+
+registry = Registry("loss")
+
+
+class Loss:
+    """Base class. ``from_logits=True`` means ``y_pred`` are logits, not probabilities."""
+
+    fused_activation: type | None = None  # the output activation this loss can fuse with
+
+    def __init__(self, from_logits: bool = False):
+        self.from_logits = bool(from_logits)
+
+    def __call__(self, y_true, y_pred) -> float:
+        return self.value(np.asarray(y_true), np.asarray(y_pred))
+
+    def value(self, y_true, y_pred) -> float:
+        raise NotImplementedError
+
+    def gradient(self, y_true, y_pred) -> np.ndarray:
+        raise NotImplementedError
+
+    def value_and_logit_gradient(self, y_true, logits) -> tuple[float, np.ndarray]:
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        return {"from_logits": self.from_logits}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _clipped_probabilities(y_pred):
+    eps = backend.epsilon()
+    p = y_pred / y_pred.sum(axis=-1, keepdims=True)
+    return np.clip(p, eps, 1 - eps)
+
+
+@registry.register("categorical_crossentropy")
+class CategoricalCrossentropy(Loss):
+    fused_activation = activations.Softmax
+
+    def value(self, y_true, y_pred):
+        if self.from_logits:
+            return self.value_and_logit_gradient(y_true, y_pred)[0]
+        return -float((y_true * np.log(_clipped_probabilities(y_pred))).sum()) / y_pred.shape[0]
+
+    def gradient(self, y_true, y_pred):
+        if self.from_logits:
+            return self.value_and_logit_gradient(y_true, y_pred)[1]
+        return _renormalized_ce_gradient(y_true, y_pred)
+
+    def value_and_logit_gradient(self, y_true, logits):
+        log_p = activations.log_softmax(logits)
+        n = logits.shape[0]
+        value = -float((y_true * log_p).sum()) / n
+        # ∂/∂z of −Σ y_k log softmax_k = p·Σy − y
+        grad = np.exp(log_p) * y_true.sum(axis=-1, keepdims=True) - y_true
+        grad /= n
+        return value, grad.astype(logits.dtype, copy=False)
+
+
+@registry.register("sparse_categorical_crossentropy")
+class SparseCategoricalCrossentropy(Loss):
+    fused_activation = activations.Softmax
+    sparse_labels = True
+
+    def value(self, y_true, y_pred):
+        if self.from_logits:
+            return self.value_and_logit_gradient(y_true, y_pred)[0]
+        p = _clipped_probabilities(y_pred)
+        return -float(np.log(p[np.arange(len(y_true)), y_true]).sum()) / y_pred.shape[0]
+
+    def gradient(self, y_true, y_pred):
+        if self.from_logits:
+            return self.value_and_logit_gradient(y_true, y_pred)[1]
+        onehot = np.zeros_like(y_pred)
+        onehot[np.arange(len(y_true)), y_true] = 1
+        return _renormalized_ce_gradient(onehot, y_pred)
+
+    def value_and_logit_gradient(self, y_true, logits):
+        log_p = activations.log_softmax(logits)
+        n = logits.shape[0]
+        rows = np.arange(n)
+        value = -float(log_p[rows, y_true].sum()) / n
+        grad = np.exp(log_p)
+        grad[rows, y_true] -= 1
+        grad /= n
+        return value, grad
+
+
+def _renormalized_ce_gradient(y_true, y_pred):
+    """∂/∂y_pred of −mean Σ y log clip(y_pred / Σ y_pred): zero where the clip is active."""
+    eps = backend.epsilon()
+    total = y_pred.sum(axis=-1, keepdims=True)
+    p = y_pred / total
+    inside = (p > eps) & (p < 1 - eps)
+    dl_dp = np.where(inside, -y_true / np.where(inside, p, 1), 0)
+    # p_k = y_k / S  ⇒  ∂L/∂y_j = (∂L/∂p_j − Σ_k ∂L/∂p_k p_k) / S
+    grad = (dl_dp - (dl_dp * p).sum(axis=-1, keepdims=True)) / total
+    return (grad / y_pred.shape[0]).astype(y_pred.dtype, copy=False)
+
+
+@registry.register("binary_crossentropy")
+class BinaryCrossentropy(Loss):
+    fused_activation = activations.Sigmoid
+
+    def value(self, y_true, y_pred):
+        if self.from_logits:
+            return self.value_and_logit_gradient(y_true, y_pred)[0]
+        eps = backend.epsilon()
+        p = np.clip(y_pred, eps, 1 - eps)
+        return -float((y_true * np.log(p) + (1 - y_true) * np.log(1 - p)).mean(axis=-1).sum()) / y_pred.shape[0]
+
+    def gradient(self, y_true, y_pred):
+        if self.from_logits:
+            return self.value_and_logit_gradient(y_true, y_pred)[1]
+        eps = backend.epsilon()
+        inside = (y_pred > eps) & (y_pred < 1 - eps)
+        p = np.where(inside, y_pred, 0.5)
+        grad = np.where(inside, (p - y_true) / (p * (1 - p)), 0)
+        return (grad / y_pred.size).astype(y_pred.dtype, copy=False)
+
+    def value_and_logit_gradient(self, y_true, logits):
+        # −[y log σ(z) + (1−y) log(1−σ(z))] = max(z, 0) − z·y + log(1 + e^−|z|)
+        per_element = np.maximum(logits, 0) - logits * y_true + np.log1p(np.exp(-np.abs(logits)))
+        value = float(per_element.mean(axis=-1).sum()) / logits.shape[0]
+        grad = (activations.sigmoid.forward(logits) - y_true) / logits.size
+        return value, grad.astype(logits.dtype, copy=False)
+
+
+@registry.register("mean_squared_error", "mse", "MSE")
+class MeanSquaredError(Loss):
+    def __init__(self):
+        super().__init__(False)
+
+    def value(self, y_true, y_pred):
+        return float(np.square(y_pred - y_true).mean(axis=-1).sum()) / y_pred.shape[0]
+
+    def gradient(self, y_true, y_pred):
+        return (2 * (y_pred - y_true) / y_pred.size).astype(y_pred.dtype, copy=False)
+
+    def get_config(self):
+        return {}
+
+
+def get(identifier) -> Loss:
+    if identifier is None:
+        raise ValueError(
+            f"compile() needs a loss; use one of: {', '.join(registry.names())}."
+        )
+    if isinstance(identifier, Loss):
+        return identifier
+    return registry.get(identifier)
+
+
+def serialize(loss: Loss):
+    return registry.serialize(loss)
+
+
+deserialize = registry.deserialize
+sparse_categorical_crossentropy = SparseCategoricalCrossentropy()
+categorical_crossentropy = CategoricalCrossentropy()
+binary_crossentropy = BinaryCrossentropy()
+mean_squared_error = mse = MeanSquaredError()

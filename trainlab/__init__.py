@@ -2,15 +2,21 @@
 
 ``import trainlab as keras`` gives the Keras-shaped namespaces used by the notes.
 """
-from trainlab import (
+__version__ = "0.1.0"
+
+from trainlab import (  # noqa: E402  (the version must exist before saving imports it)
     activations,
     backend,
+    callbacks,
     constraints,
     initializers,
+    layers,
     losses,
     metrics,
+    models,
     optimizers,
+    random,
     regularizers,
+    utils,
 )
-
-__version__ = "0.1.0"
+from trainlab.models import Sequential  # noqa: E402

@@ -28,7 +28,13 @@ def fans(shape: tuple[int, ...]) -> tuple[int, int]:
 
 
 class Initializer:
-    """Base class: stores ``seed``; subclasses implement ``sample(shape, rng)``."""
+    """Base class: stores ``seed``; subclasses implement ``sample(shape, rng)``.
+
+    Deterministic initializers set ``random = False`` so they never draw a generator from the
+    root sequence: adding a BatchNormalization layer must not shift the seeds of later layers.
+    """
+
+    random = True
 
     def __init__(self, seed: int | None = None):
         self.seed = seed
@@ -37,7 +43,7 @@ class Initializer:
     def __call__(self, shape, dtype=None, rng: np.random.Generator | None = None) -> np.ndarray:
         shape = tuple(int(s) for s in shape)
         dtype = np.dtype(dtype or backend.floatx())
-        if rng is None:
+        if rng is None and self.random:
             if self._rng is None:
                 self._rng = tl_random.generator(self.seed)
             rng = self._rng
@@ -58,6 +64,8 @@ class Initializer:
 class Zeros(Initializer):
     """All zeros (Keras default for biases)."""
 
+    random = False
+
     def __init__(self):
         super().__init__(None)
 
@@ -72,6 +80,8 @@ class Zeros(Initializer):
 class Ones(Initializer):
     """All ones (BN's gamma and moving variance)."""
 
+    random = False
+
     def __init__(self):
         super().__init__(None)
 
@@ -85,6 +95,8 @@ class Ones(Initializer):
 @registry.register("constant")
 class Constant(Initializer):
     """Every element equal to ``value``."""
+
+    random = False
 
     def __init__(self, value: float = 0.0):
         super().__init__(None)

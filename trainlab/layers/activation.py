@@ -39,6 +39,14 @@ class Activation(_ElementwiseActivation):
         super().__init__(**kwargs)
         self.activation = activations_module.get(activation)
 
+    def call(self, inputs, training=None):
+        self.preactivation = inputs
+        return super().call(inputs, training)
+
+    def backward_from_preactivation(self, delta, need_input_grad=True):
+        """Backward given ∂L/∂inputs directly (the fused softmax/sigmoid + cross-entropy path)."""
+        return delta if need_input_grad else None
+
     def get_config(self):
         return {**super().get_config(), "activation": activations_module.serialize(self.activation)}
 

@@ -40,7 +40,7 @@ class Dense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self._inputs = self._outputs = None
+        self._inputs = self._outputs = self.preactivation = None
 
     def build(self, input_shape):
         if len(input_shape) != 2:
@@ -61,6 +61,7 @@ class Dense(Layer):
         if self.use_bias:
             z += self.params["bias"]
         self._inputs = inputs
+        self.preactivation = z
         self._outputs = self.activation.forward(z)
         return self._outputs
 

@@ -1,0 +1,4 @@
+"""Callbacks (``keras.callbacks``)."""
+from trainlab.callbacks.base import Callback, CallbackList, LambdaCallback
+from trainlab.callbacks.history import History
+from trainlab.callbacks.progress import ProgbarLogger

@@ -1,0 +1,18 @@
+"""``clone_model``: the same architecture with freshly initialized weights (as in Keras).
+
+Copy the weights too with ``clone.set_weights(model.get_weights())``, as the notes do before
+reusing model A's layers, so training the new model leaves model A untouched.
+"""
+from __future__ import annotations
+
+from trainlab import layers as layers_module
+
+
+def clone_model(model):
+    from trainlab.models.sequential import Sequential
+
+    clone = Sequential([layers_module.deserialize(layers_module.serialize(layer)) for layer in model._layers],
+                       name=model.name)
+    if model.built and not clone.built:
+        clone.build(model.input_shape)
+    return clone

@@ -1,0 +1,287 @@
+"""compile / fit / evaluate / predict: the training loop, split skorch-style.
+
+``fit`` → ``_run_epoch`` → ``train_step``. One training step is:
+
+1. forward pass in training mode;
+2. loss and ∂L/∂output — fused with the output activation when the loss is a cross-entropy on a
+   softmax/sigmoid output (δ = (p − y)/N computed from the logits, as Keras does);
+3. regularization: every trainable weight's penalty is added to the loss and its gradient to
+   the weight's gradient, in this one place;
+4. backward pass;
+5. ``optimizer.apply`` (clip → update → constraints).
+
+The epoch's reported ``loss`` is the batch-size-weighted mean of the per-batch losses computed
+before each update (regularization included); metrics are totals over the epoch; validation
+metrics are computed after the epoch in inference mode.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from trainlab import backend
+from trainlab import losses as losses_module
+from trainlab import metrics as metrics_module
+from trainlab import optimizers as optimizers_module
+from trainlab import random as tl_random
+from trainlab.callbacks.base import Callback, CallbackList
+from trainlab.callbacks.history import History
+from trainlab.callbacks.progress import ProgbarLogger
+from trainlab.models import validation
+
+
+class TrainingMixin:
+    """The training half of a model; the structure half (layers, forward, backward) is the host."""
+
+    def __init__(self):
+        self.optimizer = None
+        self.loss = None
+        self.compiled_metrics: list = []
+        self.stop_training = False
+        self._stop_on_nan = False
+        self.history: History | None = None
+        self.shuffle_rng = tl_random.generator()
+
+    # -- compile --------------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None) -> None:
+        """Choose the optimizer, the loss and the metrics (names or instances, as in Keras)."""
+        self.optimizer = optimizers_module.get(optimizer)
+        self.loss = losses_module.get(loss)
+        self._metric_identifiers = list(metrics or [])
+        self.compiled_metrics = []
+        self.stop_training = False
+
+    @property
+    def compiled(self) -> bool:
+        return self.optimizer is not None and self.loss is not None
+
+    def _resolve_metrics(self) -> None:
+        units = self.output_shape[-1] if self.output_shape else None
+        self.compiled_metrics = [metrics_module.get(m, loss=self.loss, output_units=units)
+                                 for m in self._metric_identifiers]
+
+    # -- data preparation -----------------------------------------------------------------------
+    def _prepare(self, x, y, what: str = "") -> tuple[np.ndarray, np.ndarray]:
+        x = validation.as_float_array(x, f"{what}x")
+        if not self.built:
+            self.build((None, *x.shape[1:]))
+        validation.check_feature_shape(x, self._input_shape, f"{what}x")
+        if y is None:
+            raise ValueError(f"{what}y is required for training and evaluation; pass the targets.")
+        y = np.asarray(y)
+        validation.check_lengths(x, y, what)
+        if getattr(self.loss, "sparse_labels", False):
+            y = validation.check_sparse_labels(y, self.output_shape[-1], f"{what}y")
+        else:
+            y = validation.as_float_array(y, f"{what}y")
+            if y.ndim == 1 and self.output_shape[-1] == 1:
+                y = y.reshape(-1, 1)
+            if y.shape[1:] != tuple(self.output_shape[1:]):
+                raise ValueError(
+                    f"{what}y has targets of shape {y.shape[1:]} but the model outputs {tuple(self.output_shape[1:])}. "
+                    f"For integer class labels use loss='sparse_categorical_crossentropy'."
+                )
+        return x, y
+
+    def _require_compiled(self, action: str) -> None:
+        if not self.compiled:
+            raise RuntimeError(
+                f"You must compile the model before {action}: call model.compile(loss=..., optimizer=...) first."
+            )
+
+    # -- fit ------------------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size: int | None = 32, epochs: int = 1, verbose="auto", callbacks=None,
+            validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
+            initial_epoch: int = 0) -> History:
+        """Train for ``epochs`` epochs (counting from ``initial_epoch``); returns the History."""
+        self._require_compiled("training it")
+        batch_size = validation.check_batch_size(32 if batch_size is None else batch_size)
+        if not 0 <= validation_split < 1:
+            raise ValueError(f"validation_split must be in [0, 1); got {validation_split}")
+        if not (isinstance(epochs, (int, np.integer)) and isinstance(initial_epoch, (int, np.integer))
+                and 0 <= initial_epoch <= epochs):
+            raise ValueError(f"Need integers 0 <= initial_epoch <= epochs; got initial_epoch={initial_epoch}, "
+                             f"epochs={epochs}")
+        x, y = self._prepare(x, y)
+        if validation_data is None and validation_split:
+            # Keras: the last fraction, taken before any shuffling.
+            split_at = int(len(x) * (1.0 - validation_split))
+            if split_at == 0 or split_at == len(x):
+                raise ValueError(f"validation_split={validation_split} leaves an empty training or validation set "
+                                 f"for {len(x)} samples.")
+            validation_data = (x[split_at:], y[split_at:])
+            x, y = x[:split_at], y[:split_at]
+        elif validation_data is not None:
+            if len(validation_data) != 2:
+                raise ValueError("validation_data must be a tuple (x_val, y_val).")
+            validation_data = self._prepare(*validation_data, what="validation ")
+        self._resolve_metrics()
+
+        verbose = 1 if verbose == "auto" else int(verbose)
+        history = self.history if (initial_epoch > 0 and self.history is not None) else History()
+        steps = -(-len(x) // batch_size)
+        user_callbacks = list(callbacks or [])
+        chain = [history, *user_callbacks] + ([ProgbarLogger(verbose)] if verbose else [])
+        params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size}
+        callback_list = CallbackList(chain, self, params)
+        self.history = history
+        self.stop_training = False
+        self._training_plan = self._plan_training()
+        # A callback declaring ``stops_on_nan`` (TerminateOnNaN) turns a non-finite loss into a clean stop.
+        self._stop_on_nan = any(getattr(callback, "stops_on_nan", False) for callback in user_callbacks)
+
+        callback_list.call("on_train_begin", {})
+        for epoch in range(initial_epoch, epochs):
+            callback_list.call("on_epoch_begin", epoch, {})
+            logs = self._run_epoch(x, y, batch_size, shuffle, callback_list)
+            if validation_data is not None:
+                val_logs = self.evaluate(*validation_data, batch_size=batch_size, verbose=0, return_dict=True,
+                                         _prepared=True)
+                logs.update({f"val_{key}": value for key, value in val_logs.items()})
+            logs["learning_rate"] = self.optimizer.current_learning_rate()
+            callback_list.call("on_epoch_end", epoch, logs)
+            if self.stop_training:
+                break
+        callback_list.call("on_train_end", {})
+        return history
+
+    def _plan_training(self) -> dict:
+        """What the step needs, resolved once per fit: trainable params, constraints, the fused path."""
+        params, grads, constraints, regularized = {}, {}, {}, []
+        for layer in self._layers:
+            if not layer.trainable:
+                continue
+            for name, value in layer.params.items():
+                path = f"{layer.name}/{name}"
+                spec = layer.weight_specs[name]
+                params[path], grads[path] = value, layer.grads[name]
+                if spec.constraint is not None:
+                    constraints[path] = spec.constraint
+                if spec.regularizer is not None:
+                    regularized.append((spec.regularizer, value, layer.grads[name]))
+        return {"params": params, "grads": grads, "constraints": constraints, "regularized": regularized,
+                "fused": self._loss_fuses_with_output()}
+
+    def _loss_fuses_with_output(self) -> bool:
+        """True when the loss can be computed from the last layer's logits (softmax/sigmoid + CE)."""
+        last = self._layers[-1]
+        return (self.loss.fused_activation is not None and not self.loss.from_logits
+                and hasattr(last, "backward_from_preactivation")
+                and isinstance(getattr(last, "activation", None), self.loss.fused_activation))
+
+    def _batch_loss(self, yb, output) -> float:
+        if self._loss_fuses_with_output():
+            return self.loss.value_and_logit_gradient(yb, self._layers[-1].preactivation)[0]
+        return self.loss.value(yb, output)
+
+    def _run_epoch(self, x, y, batch_size, shuffle, callback_list) -> dict:
+        n = len(x)
+        order = self.shuffle_rng.permutation(n) if shuffle else None
+        for metric in self.compiled_metrics:
+            metric.reset()
+        loss_sum = 0.0
+        batch_hooks = callback_list.has_batch_hooks
+        for step, start in enumerate(range(0, n, batch_size)):
+            if order is None:
+                xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+            else:
+                index = order[start:start + batch_size]
+                xb, yb = x.take(index, axis=0), y.take(index, axis=0)
+            if batch_hooks:
+                callback_list.call("on_train_batch_begin", step, {})
+            loss = self.train_step(xb, yb)
+            loss_sum += loss * len(xb)
+            if batch_hooks:
+                logs = {"loss": loss_sum / min(start + batch_size, n)}
+                logs.update({m.name: m.result() for m in self.compiled_metrics})
+                callback_list.call("on_train_batch_end", step, logs)
+            if not np.isfinite(loss):
+                if not batch_hooks:
+                    callback_list.call("on_train_batch_end", step, {"loss": loss})
+                break
+        seen = min(start + batch_size, n)
+        logs = {"loss": loss_sum / seen}
+        logs.update({metric.name: metric.result() for metric in self.compiled_metrics})
+        return logs
+
+    def train_step(self, xb: np.ndarray, yb: np.ndarray) -> float:
+        """One forward/backward/update on a batch; returns the batch loss (penalties included)."""
+        plan = self._training_plan
+        output = self.forward(xb, training=True)
+        if plan["fused"]:
+            last = self._layers[-1]
+            loss, grad = self.loss.value_and_logit_gradient(yb, last.preactivation)
+        else:
+            loss, grad = self.loss.value(yb, output), self.loss.gradient(yb, output)
+        for metric in self.compiled_metrics:
+            metric.update(yb, output)
+        if not np.isfinite(loss):
+            if not self._stop_on_nan:
+                raise FloatingPointError(
+                    f"The loss became {loss} at step {self.optimizer.iterations}: training diverged. Lower the "
+                    f"learning rate, add gradient clipping (e.g. clipnorm=1.0), check the inputs' scale, or pass "
+                    f"callbacks=[TerminateOnNaN()] to stop cleanly instead of raising."
+                )
+            return loss  # nothing is applied; TerminateOnNaN sees the loss in the batch logs and stops
+        self.backward(grad, skip_last=plan["fused"])
+        for regularizer, weight, weight_grad in plan["regularized"]:
+            loss += regularizer(weight)
+            weight_grad += regularizer.gradient(weight)
+        self.optimizer.apply(plan["grads"], plan["params"], plan["constraints"])
+        return loss
+
+    # -- evaluate and predict -----------------------------------------------------------------
+    def evaluate(self, x=None, y=None, batch_size: int | None = 32, verbose="auto", return_dict: bool = False,
+                 _prepared: bool = False):
+        """Loss (penalties included) and metrics in inference mode: a scalar, a list, or a dict."""
+        self._require_compiled("evaluating it")
+        batch_size = validation.check_batch_size(32 if batch_size is None else batch_size)
+        if not _prepared:
+            x, y = self._prepare(x, y)
+            self._resolve_metrics()
+        metrics = [metrics_module.get(m, loss=self.loss, output_units=self.output_shape[-1])
+                   for m in self._metric_identifiers]
+        loss_sum = 0.0
+        for start in range(0, len(x), batch_size):
+            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+            output = self.forward(xb, training=False)
+            loss_sum += self._batch_loss(yb, output) * len(xb)
+            for metric in metrics:
+                metric.update(yb, output)
+        results = {"loss": loss_sum / len(x) + sum(self.losses)}
+        results.update({metric.name: metric.result() for metric in metrics})
+        if verbose:
+            print(" - ".join(f"{k}: {v:.4f}" for k, v in results.items()))
+        if return_dict:
+            return results
+        values = list(results.values())
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size: int | None = 32, verbose=0) -> np.ndarray:
+        """Outputs in inference mode, computed batch by batch."""
+        batch_size = validation.check_batch_size(32 if batch_size is None else batch_size)
+        x = validation.as_float_array(x)
+        if not self.built:
+            self.build((None, *x.shape[1:]))
+        validation.check_feature_shape(x, self._input_shape)
+        outputs = [self.forward(x[start:start + batch_size], training=False) for start in range(0, len(x), batch_size)]
+        return np.concatenate(outputs, axis=0)
+
+    def predict_on_batch(self, x) -> np.ndarray:
+        return self(x, training=False)
+
+    # -- saving -----------------------------------------------------------------------------------
+    def save(self, filepath) -> None:
+        """Save architecture, weights, compile settings and optimizer state to one safe zip file."""
+        from trainlab.saving import save_model
+
+        save_model(self, filepath)
+
+    def save_weights(self, filepath) -> None:
+        from trainlab.saving import save_weights
+
+        save_weights(self, filepath)
+
+    def load_weights(self, filepath) -> None:
+        from trainlab.saving import load_weights
+
+        load_weights(self, filepath)

@@ -29,9 +29,15 @@ def sealed(tmp_path, monkeypatch):
     monkeypatch.delenv(_locate.ENV_VAR, raising=False)
 
 
-def make_dataset_dir(directory, marker: int = 0, *, gz: bool = True, n_train: int = 6,
-                     n_test: int = 4, side: int = 3):
-    """Write four tiny IDX files into ``directory``; ``marker`` fills the train images so
+@pytest.fixture
+def dataset_dir():
+    """``dataset_dir(directory, marker=0, ...)`` writes a dataset's four files (see below)."""
+    return _write_dataset_dir
+
+
+def _write_dataset_dir(directory, marker: int = 0, *, gz: bool = True, n_train: int = 6,
+                       n_test: int = 4, side: int = 3):
+    """Write four small IDX files into ``directory``; ``marker`` fills the train images so
     tests can tell which directory a file came from."""
     directory.mkdir(parents=True, exist_ok=True)
     suffix = ".gz" if gz else ""

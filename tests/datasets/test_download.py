@@ -1,4 +1,5 @@
 import hashlib
+import http.client
 import urllib.error
 import urllib.request
 
@@ -103,6 +104,21 @@ def test_fetch_dataset_falls_back_to_the_next_mirror(tmp_path, monkeypatch):
     fetch_dataset("toy", tmp_path / "toy", progress=False)
     assert {p.name: p.read_bytes() for p in (tmp_path / "toy").iterdir()} == files
     assert asked[:2] == ["https://down/" + FILE_STEMS[0] + ".gz", "https://up/" + FILE_STEMS[0] + ".gz"]
+
+
+def test_fetch_dataset_retries_a_mirror_that_closes_mid_file(tmp_path, monkeypatch):
+    files = fake_source(monkeypatch, ("https://flaky/", "https://up/"))
+    flaky = {"https://flaky/" + name: data for name, data in files.items()}
+    good = {"https://up/" + name: data for name, data in files.items()}
+
+    def opener(url, timeout=None):
+        if url in flaky:
+            return FakeResponse(flaky[url], fail_after=10, error=http.client.IncompleteRead(b"x"))
+        return FakeResponse(good[url])
+
+    monkeypatch.setattr(_download, "urlopen", opener)
+    fetch_dataset("toy", tmp_path / "toy", progress=False)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "toy").iterdir()} == files
 
 
 def test_fetch_dataset_keeps_verified_files_and_replaces_bad_ones(tmp_path, monkeypatch):

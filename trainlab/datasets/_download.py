@@ -11,6 +11,7 @@ mirrors in order for each missing file.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import tempfile
 from dataclasses import dataclass
@@ -91,8 +92,10 @@ def fetch(url: str, dest: str | os.PathLike, sha256: str, *, progress: bool = Tr
 
     Raises:
         ChecksumError: the downloaded bytes have another digest; nothing is written.
-        OSError: the download failed (``urllib.error.URLError`` is an ``OSError``); nothing is
-            written. Any other exception, including ``KeyboardInterrupt``, also leaves nothing.
+        OSError, http.client.HTTPException: the download failed (``urllib.error.URLError``
+            is an ``OSError``; a connection closed early raises ``IncompleteRead``); nothing
+            is written. Any other exception, including ``KeyboardInterrupt``, also leaves
+            nothing.
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -161,7 +164,8 @@ def fetch_dataset(name: str, directory: str | os.PathLike, *, progress: bool = T
             try:
                 fetch(mirror + file_name, dest, sha256, progress=progress)
                 break
-            except (OSError, ChecksumError) as error:
+            # HTTPException: a server that closes mid-file raises IncompleteRead, not OSError.
+            except (OSError, http.client.HTTPException, ChecksumError) as error:
                 errors.append(f"{mirror + file_name}: {type(error).__name__}: {error}")
         else:
             raise OSError(f"could not download {file_name} from any mirror: " + "; ".join(errors))

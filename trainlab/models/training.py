@@ -116,6 +116,7 @@ class TrainingMixin:
             if len(validation_data) != 2:
                 raise ValueError("validation_data must be a tuple (x_val, y_val).")
             validation_data = self._prepare(*validation_data, what="validation ")
+        self.fit_data = (x, y)  # the training split, for callbacks that probe it (Diagnostics)
         self._resolve_metrics()
 
         verbose = 1 if verbose == "auto" else int(verbose)

@@ -189,3 +189,18 @@ def test_gamma_regularizer_shows_in_model_losses():
     model = keras.Sequential([layers.Input((3,)), layers.BatchNormalization(
         gamma_regularizer=keras.regularizers.l2(0.5), beta_initializer="ones", beta_regularizer="l1")])
     assert model.losses == pytest.approx([0.5 * 3, 0.01 * 3])
+
+
+def test_a_model_with_batch_normalization_and_dropout_saves_and_loads(tmp_path):
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([layers.Input((6,)), layers.Dense(8, use_bias=False), layers.BatchNormalization(),
+                              layers.Activation("relu"), layers.Dropout(0.3, seed=1), layers.AlphaDropout(0.2),
+                              layers.Dense(3, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
+    x = np.random.default_rng(8).normal(2.0, 3.0, size=(40, 6)).astype("float32")
+    model.fit(x, np.arange(40) % 3, epochs=2, verbose=0)
+    model.save(tmp_path / "model.keras")
+    loaded = keras.models.load_model(tmp_path / "model.keras")
+    assert [type(layer) for layer in loaded.layers] == [type(layer) for layer in model.layers]
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), loaded.get_weights()))
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))

@@ -259,3 +259,16 @@ def test_train_diagnose_prints_findings_and_writes_json(tmp_path, capsys):
     saved = json.loads((tmp_path / "diagnostics.json").read_text())
     assert set(saved) == {"thresholds", "findings", "losses", "records"}
     assert [record["epoch"] for record in saved["records"]] == [0, 1, 2]
+
+
+def test_probe_leaves_batch_norm_statistics_and_dropout_masks_alone(digits):
+    states = []
+    for with_doctor in (False, True):
+        keras.utils.set_random_seed(3)
+        model = keras.Sequential([layers.Input((8, 8)), layers.Flatten(), layers.Dense(32, activation="relu"),
+                                  layers.BatchNormalization(), layers.Dropout(0.3, seed=1),
+                                  layers.Dense(10, activation="softmax")])
+        model.compile(loss="sparse_categorical_crossentropy", optimizer=optimizers.SGD(learning_rate=0.05))
+        model.fit(*digits, epochs=2, verbose=0, callbacks=[callbacks.Diagnostics()] if with_doctor else [])
+        states.append(model.get_weights())  # includes BN's moving mean and variance
+    assert all(np.array_equal(a, b) for a, b in zip(*states))

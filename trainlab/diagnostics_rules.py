@@ -194,10 +194,11 @@ def stats_name(record: dict, layer: str) -> str:
     return record["layers"][layer]["activation"] or record["layers"][layer]["class_name"]
 
 
-def divergence_evidence(loss: float, best: float | None, epochs_risen: int) -> str:
+def divergence_evidence(loss: float, best: float | None, epochs_risen: int, tolerance: float) -> str:
     if not math.isfinite(loss):
         return f"the training loss became {loss}"
-    return f"the training loss ({loss:.4g}) stayed above its best ({best:.4g}) for {epochs_risen} epochs"
+    return (f"the training loss ({loss:.4g}) has been more than {tolerance:.0%} above its best ({best:.4g}) "
+            f"for {epochs_risen} epochs")
 
 
 def plateau_evidence(best: float | None, wait: int, min_delta: float) -> str:

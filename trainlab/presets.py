@@ -86,8 +86,9 @@ def default_dnn(input_shape, n_classes: int, hidden=(300, 100), deep_threshold: 
     preset_callbacks = [callbacks_module.EarlyStopping(monitor="val_loss", patience=patience,
                                                        restore_best_weights=True),
                         callbacks_module.OneCycleScheduler(max_learning_rate=peak)]
-    description = (f"default DNN: {len(hidden)} hidden ELU layers {list(hidden)} with He normal init"
-                   f"{', BatchNormalization after the input and each hidden layer' if deep else ', no BatchNormalization (shallow)'}"
+    normalization = ("BatchNormalization after the input and each hidden layer" if deep
+                     else "no BatchNormalization (shallow)")
+    description = (f"default DNN: {len(hidden)} hidden ELU layers {list(hidden)} with He normal init, {normalization}"
                    f"{f', l2({l2}) on the kernels' if l2 else ''}; {_optimizer_text(optimizer)}; 1cycle up to "
                    f"{peak:g}; early stopping on val_loss (patience {patience}, best weights restored).")
     return Preset(model, preset_callbacks, description)

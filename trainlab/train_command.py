@@ -242,7 +242,12 @@ def main(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)
     diagnostics = Diagnostics() if args.diagnose else None
-    results = run(config, verbose=0 if args.quiet else 1, diagnostics=diagnostics)
+    try:
+        results = run(config, verbose=0 if args.quiet else 1, diagnostics=diagnostics)
+    except FloatingPointError:
+        if diagnostics is not None:  # what the doctor saw before the loss blew up is the useful part
+            print(diagnostics.report())
+        raise
     for split in ("train", "valid", "test"):
         metrics = " - ".join(f"{key}: {value:.4f}" for key, value in results[split].items())
         print(f"{split:>5}: {metrics}")

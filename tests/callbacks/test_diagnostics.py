@@ -107,7 +107,8 @@ def test_rising_loss_is_divergence_after_patience():
     for epoch, loss in enumerate([0.9, 1.2, 1.3], start=1):  # best 0.9; 1.2 and 1.3 are > 10% above it
         doctor._check_loss(epoch, loss)
     (finding,) = doctor.findings
-    assert finding.problem == "divergence" and finding.epoch == 3 and "(1.3) stayed" in finding.evidence
+    assert finding.problem == "divergence" and finding.epoch == 3
+    assert "(1.3) has been more than 10% above its best (0.9) for 2 epochs" in finding.evidence
 
 
 def test_plateau_uses_min_delta_and_patience():
@@ -272,3 +273,14 @@ def test_probe_leaves_batch_norm_statistics_and_dropout_masks_alone(digits):
         model.fit(*digits, epochs=2, verbose=0, callbacks=[callbacks.Diagnostics()] if with_doctor else [])
         states.append(model.get_weights())  # includes BN's moving mean and variance
     assert all(np.array_equal(a, b) for a, b in zip(*states))
+
+
+def test_train_diagnose_with_a_huge_learning_rate_reports_dead_relus_and_divergence(tmp_path, capsys):
+    """The notes: a large learning rate kills ReLUs; here it also sends the loss up without a NaN."""
+    code = cli.main(["train", "--epochs", "2", "--hidden", "32", "--learning-rate", "1000", "--diagnose",
+                     "--out", str(tmp_path), "--quiet"])
+    assert code == 0
+    saved = json.loads((tmp_path / "diagnostics.json").read_text())
+    assert {finding["problem"] for finding in saved["findings"]} == {"dying_relus", "divergence"}
+    out = capsys.readouterr().out
+    assert "* dying relus in" in out and "* divergence (after epoch 2)" in out

@@ -207,12 +207,13 @@ class Diagnostics(MonitorCallback):
     def _check_loss(self, epoch: int, loss: float) -> None:
         limits = self.thresholds
         if not math.isfinite(loss):
-            self._flag("divergence", None, divergence_evidence(loss, self.best, 0), epoch)
+            self._flag("divergence", None, divergence_evidence(loss, self.best, 0, limits.divergence_tolerance), epoch)
             return
         risen = self.best is not None and loss > (1 + limits.divergence_tolerance) * self.best
         self._divergence_wait = self._divergence_wait + 1 if risen else 0
         if self._divergence_wait >= limits.divergence_patience:
-            self._flag("divergence", None, divergence_evidence(loss, self.best, self._divergence_wait), epoch)
+            self._flag("divergence", None, divergence_evidence(loss, self.best, self._divergence_wait,
+                                                              limits.divergence_tolerance), epoch)
         if self.is_improvement(loss, self.best):
             self.best, self._plateau_wait = loss, 0
             return

@@ -20,9 +20,6 @@ every dropout-like layer while BatchNormalization stays in inference mode — un
 """
 from __future__ import annotations
 
-import functools
-import inspect
-
 import numpy as np
 
 from trainlab import random as tl_random
@@ -58,23 +55,6 @@ class _BaseDropout(Layer):
         self.rng = tl_random.generator(seed)
         self.mc_active = False
         self._multiplier = None
-
-    def __init_subclass__(cls, **kwargs):
-        # Keras passes ``training`` only to a ``call`` that declares it; the notes' MCDropout
-        # overrides ``call(self, inputs)``, so such a method is wrapped to accept and drop it.
-        super().__init_subclass__(**kwargs)
-        call = cls.__dict__.get("call")
-        if call is None:
-            return
-        parameters = inspect.signature(call).parameters
-        if "training" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
-            return
-
-        @functools.wraps(call)
-        def call_without_training(self, inputs, training=None):
-            return call(self, inputs)
-
-        cls.call = call_without_training
 
     def build(self, input_shape):
         if self.noise_shape is None:

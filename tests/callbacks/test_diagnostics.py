@@ -263,11 +263,13 @@ def test_train_diagnose_prints_findings_and_writes_json(tmp_path, capsys):
 
 
 def test_probe_leaves_batch_norm_statistics_and_dropout_masks_alone(digits):
+    """MC dropout drops even at inference: the probe must rewind its generator."""
     states = []
     for with_doctor in (False, True):
         keras.utils.set_random_seed(3)
         model = keras.Sequential([layers.Input((8, 8)), layers.Flatten(), layers.Dense(32, activation="relu"),
                                   layers.BatchNormalization(), layers.Dropout(0.3, seed=1),
+                                  layers.Dense(16, activation="relu"), layers.MCDropout(0.2, seed=2),
                                   layers.Dense(10, activation="softmax")])
         model.compile(loss="sparse_categorical_crossentropy", optimizer=optimizers.SGD(learning_rate=0.05))
         model.fit(*digits, epochs=2, verbose=0, callbacks=[callbacks.Diagnostics()] if with_doctor else [])

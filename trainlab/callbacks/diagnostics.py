@@ -15,7 +15,8 @@ dying ReLUs, saturated sigmoid/tanh units, divergence and plateaus, each once, w
 first appeared, the evidence and the notes' remedy (:mod:`trainlab.diagnostics_rules`).
 
 The probe disturbs nothing: the forward pass runs with ``training=False`` (no BN moving-statistics
-update, no dropout mask drawn), the optimizer is not called, and the gradients it writes into the
+update, no dropout mask drawn; layers random even then, like MC dropout, get their ``rng`` rewound),
+the optimizer is not called, and the gradients it writes into the
 layers' ``grads`` are overwritten by the next training step. Training with or without the callback
 gives identical weights.
 """
@@ -70,6 +71,9 @@ def activation_statistics(layer, outputs: np.ndarray) -> dict:
 def probe_gradients(model, x: np.ndarray, y: np.ndarray) -> tuple[float, list[np.ndarray]]:
     """Forward in inference mode and backward on (x, y), as the training step does but without
     the update; returns the data loss and every layer's output. Gradients land in ``layer.grads``."""
+    # Layers random even at inference (MC dropout) draw from their ``rng``: rewind it afterwards so
+    # the training run sees the same masks as without the probe.
+    saved_rngs = [(layer.rng, tl_random.get_state(layer.rng)) for layer in model._layers if hasattr(layer, "rng")]
     outputs = []
     activations_in = x
     for layer in model._layers:
@@ -82,6 +86,8 @@ def probe_gradients(model, x: np.ndarray, y: np.ndarray) -> tuple[float, list[np
         else:
             loss = model.loss.value(y, activations_in)
             model.backward(model.loss.gradient(y, activations_in))
+    for rng, state in saved_rngs:
+        tl_random.set_state(rng, state)
     return float(loss), outputs
 
 

@@ -112,8 +112,9 @@ def build_model(config: dict, sample_shape: tuple[int, ...], num_classes: int):
     stack.append(layers.Dense(num_classes, activation="softmax"))
     network = models.Sequential(stack)
     training = config["training"]
+    optimizer = build_optimizer(training)
     try:
-        network.compile(loss=training["loss"], optimizer=build_optimizer(training), metrics=list(training["metrics"]))
+        network.compile(loss=training["loss"], optimizer=optimizer, metrics=list(training["metrics"]))
     except (TypeError, ValueError) as error:
         raise StudyError(f"training: the model cannot be compiled: {error}") from None
     return network

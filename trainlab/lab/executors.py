@@ -22,7 +22,11 @@ class SerialExecutor:
 
     def results(self, fn: Callable[[dict], dict], tasks: Iterable[dict]) -> Outcome:
         for task in tasks:
-            yield task, fn(task)
+            try:
+                outcome = fn(task)
+            except Exception as error:  # as a dead worker would: recorded, and the study goes on
+                outcome = error
+            yield task, outcome
 
     def close(self) -> None:
         pass

@@ -56,9 +56,10 @@ def grid_points(study: Study) -> list[dict]:
     return [dict(zip(paths, combo)) for combo in itertools.product(*(grid_values(grid[p]) for p in paths))]
 
 
-def final_seeds(study: Study) -> list[int]:
-    start = study.spec["protocol"]["tune_seed"] + 1
-    return list(range(start, start + study.spec["protocol"]["seeds"]))
+def final_seeds(spec: dict) -> list[int]:
+    """The paired seeds of the final runs: ``tune_seed + 1`` onward, ``protocol.seeds`` of them."""
+    start = spec["protocol"]["tune_seed"] + 1
+    return list(range(start, start + spec["protocol"]["seeds"]))
 
 
 def tuning_metric(study: Study) -> str:
@@ -109,4 +110,4 @@ def select(study: Study, records: list[dict]) -> dict[str, dict | None]:
 def final_tasks(study: Study, selection: dict[str, dict | None]) -> list[dict]:
     """The paired final runs of every arm that has a selected setting."""
     return [make_task(study, "final", arm, seed, selection[arm])
-            for arm in study.arm_names if selection[arm] is not None for seed in final_seeds(study)]
+            for arm in study.arm_names if selection[arm] is not None for seed in final_seeds(study.spec)]

@@ -86,7 +86,12 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "seeds": Field("int", 3, minimum=3),
     },
 }
-ARM: dict[str, Field] = {"name": Field("str"), "label": Field("str", ""), "set": Field("mapping", {})}
+ARM: dict[str, Field] = {
+    "name": Field("str"),
+    "label": Field("str", ""),
+    "claim": Field("str", ""),  # what the notes claim about this arm, shown beside the measurements
+    "set": Field("mapping", {}),
+}
 RUN_SECTIONS = ("data", "model", "training")
 TOP_LEVEL = (*SECTIONS, "arms", "quick")
 _ARM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")

@@ -133,6 +133,7 @@ def load_study(name_or_path: str, *, quick: bool = False, data: str | None = Non
     if arms:
         study = study.select_arms(arms)
     check_metrics(study)
+    check_report_sections(study)
     for arm in study.arm_names:
         study.run_config(arm, {})
     return study
@@ -155,3 +156,12 @@ def check_metrics(study: Study) -> None:
     if not tuning.startswith("val_"):
         raise StudyError(f"tuning.metric {tuning!r} must be a validation metric (val_...): the protocol tunes on "
                          f"the validation split only.")
+
+
+def check_report_sections(study: Study) -> None:
+    from trainlab.lab.extras import SECTIONS
+
+    for name in study.spec["study"]["report"]:
+        if name not in SECTIONS:
+            raise StudyError(f"study.report names an unknown section {name!r}; "
+                             f"{suggest(name, SECTIONS, 'sections')}")

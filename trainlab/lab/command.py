@@ -1,7 +1,7 @@
 """The ``trainlab lab`` command: ``run``, ``list`` and ``report``.
 
 ``trainlab/cli.py`` calls :func:`register` with its subparsers; every subcommand parser sets
-``func`` to a ``(args) -> int`` handler returning the exit status. ``python -m
+``handler`` to a ``(args) -> int`` handler returning the exit status. ``python -m
 trainlab.lab.command ...`` runs the same command on its own.
 
 Examples::
@@ -40,14 +40,14 @@ def register(subparsers) -> argparse.ArgumentParser:
     run_parser.add_argument("--cluster", metavar="ADDRESS", help="run on this Dask scheduler (pip install "
                                                                  "trainlab[cluster])")
     run_parser.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
-    run_parser.set_defaults(func=run)
+    run_parser.set_defaults(handler=run)
 
     list_parser = commands.add_parser("list", help="list the built-in studies")
-    list_parser.set_defaults(func=list_studies)
+    list_parser.set_defaults(handler=list_studies)
 
     report_parser = commands.add_parser("report", help="(re)write report.md, report.html and results.csv")
     report_parser.add_argument("directory", help="a study's output directory")
-    report_parser.set_defaults(func=report)
+    report_parser.set_defaults(handler=report)
     return lab
 
 
@@ -108,7 +108,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="trainlab")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
-    return args.func(args)
+    return args.handler(args)
 
 
 if __name__ == "__main__":

@@ -50,26 +50,13 @@ class Splits:
 
 
 def load_dataset(name: str):
-    """``((x_train, y_train), (x_test, y_test))`` from :mod:`trainlab.datasets`.
+    """``((x_train, y_train), (x_test, y_test))`` from :func:`trainlab.datasets.load`."""
+    from trainlab import datasets
 
-    Until ``trainlab.datasets`` offers ``load``, ``"digits"`` comes straight from scikit-learn
-    (the same images the datasets module embeds) with a fixed stratified 80/20 train/test split.
-    """
-    try:  # imported late: trainlab.datasets is being written on another branch
-        from trainlab.datasets import load
-    except ImportError:
-        load = None
-    if load is not None:
-        return load(name)
-    if name != "digits":
-        raise StudyError(f"Dataset {name!r} needs trainlab.datasets, which this build does not have yet; "
-                         f"use --data digits.")
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
-    images = (bunch.images * (255 / 16)).round().astype(np.uint8)
-    train, test = _stratified_split(bunch.target, 0.2, seed=0)
-    return (images[train], bunch.target[train]), (images[test], bunch.target[test])
+    try:
+        return datasets.load(name)
+    except ValueError as error:
+        raise StudyError(f"data.name: {error}") from None
 
 
 def _stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -10,11 +10,9 @@ import pytest
 
 from trainlab.lab import RecordStore, StudyError, data, load_study, run_study, trial
 from trainlab.lab.build import build_model
+from trainlab.lab.executors import ProcessExecutor
 
 from tests.lab.conftest import FINAL_RUNS, TUNE_RUNS
-
-DIE_ENV = "TRAINLAB_LAB_TEST_DIE"
-
 
 def without_timing(records):
     return [{k: v for k, v in r.items() if k != "timing"} for r in records]
@@ -148,23 +146,26 @@ def test_a_crash_is_recorded_then_retried_on_resume(tmp_path, study_file):
     assert (resumed.executed, resumed.statuses) == (1, {"ok": 1})
 
 
-def dying_execute(task):
-    """Kills its worker process for the run named in the environment (a segfault stand-in)."""
-    if task["key"].startswith(os.environ[DIE_ENV]):
+def echo_or_die(task):
+    """Returns the task, or kills its worker process (a segfault stand-in) for the task named "die"."""
+    if task["key"] == "die":
         os._exit(3)
-    return trial.execute(task)
+    return task
 
 
-def test_a_dead_worker_is_recorded_as_crashed(tmp_path, study_file, monkeypatch):
-    monkeypatch.setenv(DIE_ENV, "tune-nesterov-")
-    study = load_study(str(study_file), quick=True, assignments=["tuning.grid.training.optimizer.learning_rate=[0.1]"])
-    summary = run_study(study, tmp_path / "out", jobs=2, progress=False, execute=dying_execute)
-    records = RecordStore(tmp_path / "out").records()
-    crashed = [r for r in records if r["status"] == "crashed"]
-    assert any(r["key"].startswith("tune-nesterov-") for r in crashed)
-    assert "died" in crashed[0]["error"] or "terminated" in crashed[0]["error"]
-    assert summary.executed == len(records) and len(crashed) <= 2
-    assert all(r["status"] == "ok" for r in records if r not in crashed)
+def test_a_dead_worker_fails_only_the_runs_in_flight_and_the_rest_go_on():
+    tasks = [{"key": key} for key in ("a", "b", "die", "c", "d", "e")]
+    executor = ProcessExecutor(2)
+    try:
+        outcomes = {task["key"]: outcome for task, outcome in executor.results(echo_or_die, tasks)}
+    finally:
+        executor.close()
+    assert set(outcomes) == {"a", "b", "die", "c", "d", "e"}
+    failed = {key for key, outcome in outcomes.items() if isinstance(outcome, BaseException)}
+    assert "die" in failed and len(failed) <= 2
+    assert all(outcomes[key] == {"key": key} for key in set(outcomes) - failed)
+    record = trial.crashed_record({"key": "die"}, outcomes["die"])
+    assert record["status"] == "crashed" and "process" in record["error"]
 
 
 @pytest.mark.skipif(__import__("importlib").util.find_spec("distributed") is None,

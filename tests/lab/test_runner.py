@@ -1,7 +1,6 @@
 """The runner: end to end, resume, serial == parallel, the protocol, failures and refusals."""
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 

@@ -97,11 +97,6 @@ class RecordStore:
         text = json.dumps(record, indent=1, sort_keys=True, allow_nan=False)
         write_atomic(self.records_dir / f"{record['key']}.json", text + "\n")
 
-    def keys(self) -> set[str]:
-        if not self.records_dir.is_dir():
-            return set()
-        return {path.stem for path in self.records_dir.glob("*.json")}
-
     def records(self) -> list[dict]:
         """Every record, sorted by key (a stable order for reports)."""
         if not self.records_dir.is_dir():

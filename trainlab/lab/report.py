@@ -22,10 +22,6 @@ from trainlab.lab.runner import SESSIONS
 from trainlab.lab.study import Study
 
 
-def _number(value, digits: int = 4) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
-
-
 def _spread(row: dict, column: str, digits: int = 4) -> str:
     mean, std = row[f"{column}_mean"], row[f"{column}_std"]
     return "—" if mean is None else f"{mean:.{digits}f} ± {std:.{digits}f}"

@@ -28,7 +28,7 @@ class StudyError(ValueError):
 class Field:
     """One key of a section: ``kind`` names the accepted type, ``default`` fills it when absent.
 
-    Kinds: ``int``, ``float``, ``str``, ``bool``, ``int_list``, ``str_list``, ``component`` (a
+    Kinds: ``int``, ``float``, ``str``, ``int_list``, ``str_list``, ``component`` (a
     table with ``name``, or ``{}`` for none), ``component_list``, ``initializer`` (a name or a
     component), ``mapping`` (any table: path → value), ``grid`` (path → list or range).
     """
@@ -211,11 +211,6 @@ class Validator:
     def _str(self, key, value):
         if not isinstance(value, str):
             raise self._type_error(key, "a string", value)
-        return value
-
-    def _bool(self, key, value):
-        if not isinstance(value, bool):
-            raise self._type_error(key, "true or false", value)
         return value
 
     def _int_list(self, key, value):

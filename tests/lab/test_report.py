@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import re
 import statistics
+import warnings
 
 import numpy as np
 import pytest
@@ -108,3 +109,14 @@ def test_bootstrap_interval_is_fixed_and_brackets_the_mean():
     assert (low, high) == bootstrap_interval(differences)
     assert min(differences) <= low <= np.mean(differences) <= high <= max(differences)
     assert bootstrap_interval([0.1]) == (None, None)
+
+
+def test_an_interrupted_study_still_reports(serial_copy):
+    for path in RecordStore(serial_copy).records_dir.glob("final-*"):
+        path.unlink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        paths = write_report(serial_copy)
+    table = list(csv.DictReader(paths["csv"].open()))
+    assert [(row["seeds_ok"], row["reached"], row["test_accuracy_mean"]) for row in table] == [("0", "0/0", "")] * 3
+    assert "learning_curves.png" not in paths["markdown"].read_text()

@@ -54,20 +54,22 @@ def learning_curves(summary: dict) -> bytes | None:
     """Validation target metric and training loss per epoch (final runs, mean ± std over seeds)."""
     figure, (left, right) = _figure(2)
     metric = f"val_{summary['base']}"
-    drawn = _bands(left, summary, metric, f"{metric} (mean ± std over seeds)")
+    if not _bands(left, summary, metric, f"{metric} (mean ± std over seeds)"):
+        return None
     _bands(right, summary, "loss", "training loss (mean ± std over seeds)", log=True)
     if summary["metric"] == metric:
         left.axhline(summary["target"], color="grey", linestyle="--", linewidth=1, label="target")
     left.legend(fontsize="small")
-    return _png(figure) if drawn else None
+    return _png(figure)
 
 
 def learning_rate_curves(summary: dict) -> bytes | None:
     """The learning rate at the end of each epoch, when the runs recorded it."""
     figure, (axes,) = _figure()
-    drawn = any(_bands(axes, summary, key, "learning rate per epoch", log=True) for key in ("learning_rate", "lr"))
+    if not any(_bands(axes, summary, key, "learning rate per epoch", log=True) for key in ("learning_rate", "lr")):
+        return None
     axes.legend(fontsize="small")
-    return _png(figure) if drawn else None
+    return _png(figure)
 
 
 def tuning_curves(summary: dict) -> bytes | None:

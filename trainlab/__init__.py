@@ -16,8 +16,10 @@ from trainlab import (  # noqa: E402  (the version must exist before saving impo
     metrics,
     models,
     optimizers,
+    pruning,
     random,
     regularizers,
+    uncertainty,
     utils,
 )
 from trainlab.models import Sequential  # noqa: E402

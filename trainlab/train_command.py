@@ -143,6 +143,7 @@ def plot_learning_curves(history: dict, path: Path, title: str = "") -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 4))
     epochs = np.arange(1, len(history["loss"]) + 1)
@@ -151,6 +152,7 @@ def plot_learning_curves(history: dict, path: Path, title: str = "") -> None:
             if prefix + key in history:
                 axis.plot(epochs, history[prefix + key], style, marker="o", label=(prefix or "train_") + key)
         axis.set_xlabel("epoch")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_ylabel(key)
         axis.grid(alpha=0.3)
         axis.legend()

@@ -5,8 +5,9 @@ import argparse
 import sys
 
 from trainlab import __version__, train_command
+from trainlab.lab import command as lab_command
 
-COMMANDS = [train_command]
+COMMANDS = [train_command, lab_command]
 
 
 def build_parser() -> argparse.ArgumentParser:

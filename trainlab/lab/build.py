@@ -91,20 +91,28 @@ def build_optimizer(training: dict):
     return resolve(optimizers, "training.optimizer", spec)
 
 
+def _callback_home(name: str):
+    """``trainlab.pruning`` for its ``PruneLowMagnitude``, else ``trainlab.callbacks``."""
+    from trainlab import callbacks, pruning
+
+    return pruning if name == "PruneLowMagnitude" else callbacks
+
+
 def build_callbacks(training: dict) -> list:
-    """Callbacks from ``training.callbacks``: ``[{name = "EarlyStopping", patience = 5}, ...]``."""
+    """Callbacks from ``training.callbacks``: ``[{name = "EarlyStopping", patience = 5}, ...]``
+    (``PruneLowMagnitude`` comes from :mod:`trainlab.pruning`)."""
     if not training["callbacks"]:
         return []
-    from trainlab import callbacks
-
-    return [construct(named(callbacks, spec["name"], "training.callbacks"), f"training.callbacks {spec['name']}",
-                      **_arguments(spec)) for spec in training["callbacks"]]
+    return [construct(named(_callback_home(spec["name"]), spec["name"], "training.callbacks"),
+                      f"training.callbacks {spec['name']}", **_arguments(spec)) for spec in training["callbacks"]]
 
 
 def build_model(config: dict, sample_shape: tuple[int, ...], num_classes: int):
     """A compiled ``Sequential`` model for a run config (see :func:`hidden_block`)."""
     from trainlab import layers, models
+    from trainlab.lab.transfer import check
 
+    check(config)
     model = config["model"]
     stack = [layers.Input(sample_shape), layers.Flatten()]
     for units in model["hidden"]:

@@ -92,6 +92,7 @@ class Optimizer:
     """
 
     slot_names: tuple[str, ...] = ()
+    optional_slot_names: tuple[str, ...] = ()  # created by optional_slot when a hyperparameter needs them
     default_learning_rate = 0.001
 
     def __init__(self, learning_rate=None, *, clipvalue=None, clipnorm=None, global_clipnorm=None,
@@ -177,6 +178,18 @@ class Optimizer:
 
     def slots(self, path: str) -> dict[str, np.ndarray]:
         return self._slots[path]
+
+    def optional_slot(self, slots: dict[str, np.ndarray], name: str, param: np.ndarray,
+                      needed: bool) -> np.ndarray | None:
+        """A slot that exists only while a live hyperparameter needs it (e.g. momentum > 0).
+
+        Created at its initial value the first step it is needed, kept afterwards (a momentum
+        set back to 0 leaves the velocity in place, so raising it again continues from it).
+        """
+        slot = slots.get(name)
+        if slot is None and needed:
+            slot = slots[name] = self.initial_slot(name, param)
+        return slot
 
     # -- the pipeline ---------------------------------------------------------------------------
     def apply(self, grads: Mapping[str, np.ndarray], params: Mapping[str, np.ndarray],
@@ -279,8 +292,9 @@ class Optimizer:
         self.set_extra_state(extra)
         for key, value in state.items():
             path, _, slot = key.rpartition("/")
-            if slot not in self.slot_names:
-                raise ValueError(f"Optimizer state has unknown slot {key!r}; {self.name} slots are {self.slot_names}")
+            known = (*self.slot_names, *self.optional_slot_names)
+            if slot not in known:
+                raise ValueError(f"Optimizer state has unknown slot {key!r}; {self.name} slots are {known}")
             slots = self._slots.setdefault(path, {})
             if slot in slots and slots[slot].shape != np.shape(value):
                 raise ValueError(f"Optimizer slot {key!r} has shape {slots[slot].shape}; saved {np.shape(value)}")

@@ -129,7 +129,9 @@ class Optimizer:
         """The current rate as a live Variable (a read-only snapshot when a schedule is attached)."""
         if self._schedule is None:
             return self._hyperparameters["learning_rate"]
-        return Variable(float(self._schedule(self.iterations)), "learning_rate", _refuse_while_scheduled)
+        snapshot = Variable(float(self._schedule(self.iterations)), "learning_rate")
+        snapshot._validate = _refuse_while_scheduled  # after construction: reading must not count as setting
+        return snapshot
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:

@@ -20,6 +20,7 @@ class OneCycleScheduler(Callback):
     Args:
         max_learning_rate: η_max, the peak rate.
         total_steps: the updates of the whole run; None = epochs × steps per epoch of the ``fit``.
+            Give it explicitly when the run is split into several fits (save, load, resume).
         initial_learning_rate, final_learning_rate, final_fraction, max_momentum, min_momentum:
             as in :class:`trainlab.optimizers.schedules.OneCycle`.
         cycle_momentum: also cycle ``momentum`` (SGD, RMSprop) or ``beta_1`` (Adam family).

@@ -9,6 +9,7 @@ from trainlab import (  # noqa: E402  (the version must exist before saving impo
     backend,
     callbacks,
     constraints,
+    datasets,
     initializers,
     layers,
     losses,

@@ -64,7 +64,7 @@ def test_cli(tmp_path, capsys):
 
     parser = argparse.ArgumentParser()
     paths_command.register(parser.add_subparsers())
-    args = parser.parse_args(["paths", "--function", "(x - 1)**2 + 3*y**2", "--start", "-2,1", "--optimum", "1,0",
+    args = parser.parse_args(["paths", "--function", "(x - 1)**2 + 3*y**2", "--start=-2,1", "--optimum", "1,0",
                               "--optimizer", "adam:0.3", "--optimizer", "nesterov:0.05", "--steps", "50",
                               "--out", str(tmp_path)])
     assert args.handler(args) == 0

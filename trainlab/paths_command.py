@@ -45,7 +45,8 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("paths", help="plot each optimizer's path on a 2-D function")
     parser.add_argument("--function", default="anisotropic",
                         help="anisotropic (x**2/20 + y**2), rosenbrock, beale, or an expression in x and y")
-    parser.add_argument("--start", type=point, default=None, help="start point x,y (default per built-in)")
+    parser.add_argument("--start", type=point, default=None,
+                        help="start point x,y (default per built-in); write --start=-7,2 for a negative x")
     parser.add_argument("--optimum", type=point, default=None, help="known optimum x,y for the distance column")
     parser.add_argument("--optimizer", action="append", type=optimizer_spec, metavar="NAME:LR")
     parser.add_argument("--steps", type=int, default=30)

@@ -61,3 +61,15 @@ def test_use_numba_restores_the_previous_setting():
     with _kernels.use_numba(False):
         assert not _kernels._enabled
     assert _kernels._enabled == before
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_all_finite(compiled, dtype):
+    with _kernels.use_numba(compiled):
+        finite = [np.full(5, np.finfo(dtype).max, dtype), np.zeros((3, 2), dtype)]  # a sum would overflow
+        assert _kernels.all_finite(finite)
+        for bad in (np.nan, np.inf, -np.inf):
+            broken = np.zeros((3, 2), dtype)
+            broken[2, 1] = bad
+            assert not _kernels.all_finite([*finite, broken])

@@ -59,7 +59,51 @@ def _empty(dtype) -> np.ndarray:
 
 
 def _jit(function):
-    return numba.njit(cache=True, nogil=True)(function) if AVAILABLE else None
+    # error_model="numpy": no Python zero-division checks inside the loop, which would stop LLVM
+    # from vectorizing it (4-8x slower); IEEE results are unchanged (ε keeps denominators > 0).
+    return numba.njit(cache=True, nogil=True, error_model="numpy")(function) if AVAILABLE else None
+
+
+# -- finiteness check ------------------------------------------------------------------------------
+def _finite_loop(array):
+    total = 0.0
+    for i in range(array.size):
+        total += array[i] - array[i]  # 0 for every finite value, NaN for NaN or ±inf
+    return total == 0.0
+
+
+# Reassociation lets LLVM vectorize the sum; it cannot change the verdict (a sum of zeros, or NaN).
+_finite_compiled = (numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})(_finite_loop)
+                    if AVAILABLE else None)
+
+
+def all_finite(arrays) -> bool:
+    """True when no array holds NaN or ±inf (one read per element, no temporaries when compiled)."""
+    for array in arrays:
+        if _compiled(array):
+            if not _finite_compiled(array.reshape(-1)):
+                return False
+        elif not np.isfinite(array).all():
+            return False
+    return True
+
+
+# -- decoupled weight decay ----------------------------------------------------------------------
+def _decay_loop(param, factor):
+    for i in range(param.size):
+        param[i] -= param[i] * factor
+
+
+_decay_compiled = _jit(_decay_loop)
+
+
+def decay_weights(param, factor):
+    """θ ← θ − θ·(λη) in place (the pipeline's decoupled weight decay)."""
+    factor = param.dtype.type(factor)
+    if _compiled(param):
+        _decay_compiled(param.reshape(-1), factor)
+    else:
+        param -= param * factor
 
 
 # -- SGD ----------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ import numpy as np
 
 from trainlab._registry import Registry
 from trainlab.backend import Variable
-from trainlab.optimizers import transforms
+from trainlab.optimizers import _kernels, transforms
 
 registry = Registry("optimizer")
 
@@ -203,7 +203,7 @@ class Optimizer:
         lr = self.current_learning_rate()
         if self.weight_decay:
             for param in params.values():
-                param -= param * np.asarray(self.weight_decay * lr, param.dtype)
+                _kernels.decay_weights(param, self.weight_decay * lr)
         self.begin_step(lr)
         for path, param in params.items():
             self.update_step(param, grads[path], self._slots[path], lr)
@@ -239,8 +239,7 @@ class Optimizer:
         raise NotImplementedError
 
     def _check_finite(self, grads: Mapping[str, np.ndarray]) -> None:
-        # One summing pass: any NaN/inf anywhere makes the total non-finite.
-        if math.isfinite(sum(float(np.sum(g)) for g in grads.values())):
+        if _kernels.all_finite(grads.values()):
             return
         bad = [path for path, g in grads.items() if not np.isfinite(g).all()]
         if bad:

@@ -44,7 +44,8 @@ def probability_scores(probabilities: np.ndarray, labels: np.ndarray) -> dict[st
 
 
 def mc_scores(model, x: np.ndarray, y: np.ndarray, samples: list[int], seed: int) -> dict[str, dict]:
-    """``{"T": scores}`` of the MC-dropout mean prediction for each T in ``samples``.
+    """``{"T": scores}`` of the MC-dropout mean prediction for each T in ``samples``, plus
+    ``"deterministic"``: the usual prediction with dropout off, scored the same way.
 
     The dropout masks come from the model's own layer generators; re-seeding them with the run's
     seed before each T makes every T's estimate reproducible on its own.
@@ -52,7 +53,7 @@ def mc_scores(model, x: np.ndarray, y: np.ndarray, samples: list[int], seed: int
     from trainlab import random
     from trainlab.uncertainty import mc_predict
 
-    results = {}
+    results = {"deterministic": probability_scores(model.predict(x, batch_size=256), y)}
     for count in samples:
         random.set_random_seed(seed)
         for layer in model.layers:

@@ -56,3 +56,12 @@ def _value(value) -> str:
 
 
 SECTIONS = {"star_table": star_table}
+
+
+def _register_study_sections() -> None:
+    from trainlab.lab.study_sections import SECTIONS as study_sections
+
+    SECTIONS.update(study_sections)
+
+
+_register_study_sections()

@@ -90,7 +90,8 @@ def test_search_study_samples_the_plane_and_plots_it(tmp_path):
 
 
 def test_paths_study_reports_the_optimizer_paths(tmp_path):
-    _, records, report = _run(tmp_path, "paths", arms=["sgd"], assignments=["tuning.grid={\"training.optimizer.learning_rate\" = [0.1]}"])
+    grid = 'tuning.grid={"training.optimizer.learning_rate" = [0.1]}'
+    _, records, report = _run(tmp_path, "paths", arms=["sgd"], assignments=[grid])
     _ok(records)
     assert "## Optimizer paths on" in report and "figures/optimizer_paths.png" in report
 

@@ -65,7 +65,8 @@ def describe_points(spec: dict) -> str:
     if tuning["mode"] == "random":
         ranges = ", ".join(f"{path} from {_range_text(values)}" for path, values in tuning["grid"].items())
         return f"{tuning['samples']} random points drawn with seed {tuning['seed']} ({ranges})"
-    grid = ", ".join(f"{path} ∈ {{{', '.join(map(str, grid_values(values)))}}}" for path, values in tuning["grid"].items())
+    grid = ", ".join(f"{path} ∈ {{{', '.join(map(str, grid_values(values)))}}}"
+                     for path, values in tuning["grid"].items())
     return f"grid points ({grid})"
 
 

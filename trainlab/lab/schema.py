@@ -28,9 +28,10 @@ class StudyError(ValueError):
 class Field:
     """One key of a section: ``kind`` names the accepted type, ``default`` fills it when absent.
 
-    Kinds: ``int``, ``float``, ``bool``, ``str``, ``int_list``, ``class_list`` (distinct ints >= 0), ``str_list``, ``component`` (a
-    table with ``name``, or ``{}`` for none), ``component_list``, ``initializer`` (a name or a
-    component), ``mapping`` (any table: path → value), ``grid`` (path → list or range).
+    Kinds: ``int``, ``float``, ``bool``, ``str``, ``int_list``, ``class_list`` (distinct ints >= 0),
+    ``str_list``, ``component`` (a table with ``name``, or ``{}`` for none), ``component_list``,
+    ``initializer`` (a name or a component), ``mapping`` (any table: path → value), ``grid``
+    (path → list or range).
     """
 
     kind: str

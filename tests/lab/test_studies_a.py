@@ -92,3 +92,68 @@ def test_figure_block_is_saved_and_embedded(diagnosed, monkeypatch):
     assert "![A custom figure](figures/custom_figure.png)" in paths["markdown"].read_text()
     assert 'alt="A custom figure" src="data:image/png;base64,' in paths["html"].read_text()
     assert extras.figure_block("none", "nothing", None) == []
+
+
+# -- Diagnostics histograms (an additive option the init-activation figure needs) ---------------
+
+def test_diagnostics_histograms_count_every_output_of_the_probe():
+    import numpy as np
+
+    import trainlab as keras
+    from trainlab.callbacks import Diagnostics
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(40, 5)).astype("float32"), rng.integers(0, 3, size=40)
+    keras.random.set_random_seed(1)
+    model = keras.models.Sequential([keras.layers.Input((5,)), keras.layers.Dense(7, activation="relu"),
+                                     keras.layers.Dense(3, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
+    doctor = Diagnostics(histogram_bins=4, sample_size=40)
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[doctor])
+    hidden = model.layers[0]
+    weights = hidden.params  # after training: the last probe reflects these weights
+    outputs = np.maximum(x @ weights["kernel"] + weights["bias"], 0)
+    counts, edges = np.histogram(outputs, bins=4)
+    stats = doctor.records[-1]["layers"][hidden.name]
+    assert stats["histogram"]["counts"] == counts.tolist()
+    np.testing.assert_allclose(stats["histogram"]["edges"], edges, rtol=1e-6)
+    assert [s["depth"] for s in doctor.records[-1]["layers"].values()] == [1, 2]
+
+
+def test_diagnostics_rejects_a_negative_bin_count():
+    from trainlab.callbacks import Diagnostics
+
+    with pytest.raises(ValueError, match="histogram_bins must be an integer >= 0; got -1"):
+        Diagnostics(histogram_bins=-1)
+
+
+# -- the built-in studies ---------------------------------------------------------------------
+
+STUDIES = {  # study -> (arms run in the test, figure files its report must have)
+    "init-activation": (["relu-he", "sigmoid-n1"], ["activation_histograms", "gradient_norms"]),
+    "deep-selu": ([], ["layer_statistics"]),
+    "batchnorm": (["none-s1", "after-s1", "before-s1", "none-s8"], ["init_scale_sensitivity"]),
+    "clipping": ([], ["divergence_counts"]),
+    "schedules": ([], ["learning_rate"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STUDIES))
+def test_study_loads_full_and_quick(name):
+    full, quick = load_study(name), load_study(name, quick=True)
+    assert full.name == quick.name == name
+    assert quick.spec["training"]["epochs"] <= 2
+
+
+@pytest.mark.parametrize("name", sorted(STUDIES))
+def test_quick_study_runs_and_reports_its_figures(name, tmp_path):
+    arms, figures = STUDIES[name]
+    out = tmp_path / name
+    run_study(load_study(name, quick=True, arms=arms), out, jobs=2, progress=False)
+    paths = write_report(out)
+    markdown = paths["markdown"].read_text()
+    for stem in figures:
+        assert (out / "figures" / f"{stem}.png").is_file(), stem
+        assert f"(figures/{stem}.png)" in markdown
+    records = RecordStore(out).records()
+    assert not [r["key"] for r in records if r["status"] == "crashed"]

@@ -10,7 +10,7 @@ from trainlab.lab import RecordStore, StudyError, data, load_study, protocol, ru
 from trainlab.lab.build import build_callbacks
 from trainlab.lab.evaluation import expected_calibration_error, probability_scores
 from trainlab.lab.report import write_report
-from trainlab.lab.study_sections import gaps
+from trainlab.lab.sections.outcomes import gaps
 
 NEW_STUDIES = ("regularization", "mc-dropout", "sparse", "defaults", "transfer", "search", "paths")
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainlab.lab.plots import DPI, _figure, _png
+from trainlab.lab.extras import register
+from trainlab.lab.plots import DPI, new_figure, to_png
 from trainlab.lab.results import mean_std
 
 
@@ -30,6 +31,7 @@ def gaps(arm, base: str) -> tuple[list, list, list]:
     return train, valid, gap
 
 
+@register("train_valid_gap")
 def train_valid_gap(summary: dict, rows: list[dict]) -> list[tuple]:
     """Final train − final validation value of the target's base metric, per arm."""
     base = summary["base"]
@@ -49,13 +51,13 @@ def train_valid_gap(summary: dict, rows: list[dict]) -> list[tuple]:
                     f"run's last epoch is the one it stopped at."),
               ("table", ["arm", f"final train {base}", f"final val {base}", "gap"], body)]
     if labels:
-        figure, (axes,) = _figure()
+        figure, (axes,) = new_figure()
         axes.barh(labels, means, xerr=stds, color="C0", alpha=0.8)
         axes.invert_yaxis()
         axes.set_xlabel(f"train {base} − val {base}")
         axes.set_title("Train-valid gap (mean ± std over seeds)")
         axes.grid(alpha=0.3, axis="x")
-        blocks.append(("figure", "train_valid_gap", "Train-valid gap per arm", _png(figure)))
+        blocks.append(("figure", "train_valid_gap", "Train-valid gap per arm", to_png(figure)))
     return blocks
 
 
@@ -71,6 +73,7 @@ def _mc_values(arm, key: str, metric: str) -> list:
     return [(((r["test"] or {}).get("mc") or {}).get(key) or {}).get(metric) for r in arm.runs]
 
 
+@register("mc_dropout")
 def mc_dropout(summary: dict, rows: list[dict]) -> list[tuple]:
     """Accuracy, log-loss and ECE of the MC-dropout mean over T samples, against T, per arm."""
     samples = _mc_keys(summary)
@@ -81,7 +84,7 @@ def mc_dropout(summary: dict, rows: list[dict]) -> list[tuple]:
         for key in ["deterministic", *samples]:
             body.append([arm.label, "dropout off" if key == "deterministic" else f"T = {key}",
                          *(_spread(_mc_values(arm, key, metric)) for metric, _ in MC_METRICS)])
-    figure, panels = _figure(3)
+    figure, panels = new_figure(3)
     for (metric, title), axes in zip(MC_METRICS, panels):
         for index, arm in enumerate(summary["arms"]):
             points = [(int(key), *mean_std(_mc_values(arm, key, metric))) for key in samples]
@@ -104,9 +107,10 @@ def mc_dropout(summary: dict, rows: list[dict]) -> list[tuple]:
                   "equal-width confidence bins. Dashed lines: the usual prediction with dropout off."),
             ("table", ["arm", "prediction", *(title for _, title in MC_METRICS)], body),
             ("figure", "mc_dropout", "MC dropout: test accuracy, log-loss and ECE vs T (dashed: dropout off)",
-             _png(figure))]
+             to_png(figure))]
 
 
+@register("sparsity_curve")
 def sparsity_curve(summary: dict, rows: list[dict]) -> list[tuple]:
     """Test metric against the kernels' exact-zero fraction, per arm."""
     base = summary["base"]
@@ -125,7 +129,7 @@ def sparsity_curve(summary: dict, rows: list[dict]) -> list[tuple]:
                     "pruning zeroes them exactly."),
               ("table", ["arm", "sparsity (exact zeros)", "near zero (|w| < 1e-3)", f"test {base}"], body)]
     if points:
-        figure, (axes,) = _figure()
+        figure, (axes,) = new_figure()
         for index, (label, (exact, exact_std), (near, _), (test, test_std)) in enumerate(points):
             axes.errorbar(exact, test, xerr=exact_std, yerr=test_std, marker="o", capsize=3, color=f"C{index}",
                           label=label)
@@ -136,10 +140,11 @@ def sparsity_curve(summary: dict, rows: list[dict]) -> list[tuple]:
         axes.set_title(f"test {base} vs sparsity (mean ± std over seeds)")
         axes.grid(alpha=0.3)
         axes.legend(fontsize="small")
-        blocks.append(("figure", "sparsity_curve", f"Test {base} vs sparsity", _png(figure)))
+        blocks.append(("figure", "sparsity_curve", f"Test {base} vs sparsity", to_png(figure)))
     return blocks
 
 
+@register("transfer_error")
 def transfer_error(summary: dict, rows: list[dict]) -> list[tuple]:
     """Test error rate (1 − accuracy) per arm and its ratio to the baseline's (the book's "÷ 4")."""
     base = summary["base"]
@@ -159,13 +164,14 @@ def transfer_error(summary: dict, rows: list[dict]) -> list[tuple]:
             ("table", ["arm", "test error rate", "baseline error ÷ arm error"], body)]
 
 
+@register("search_plane")
 def search_plane(summary: dict, rows: list[dict]) -> list[tuple]:
     """Tuning scores over the plane of the first two tuning dimensions, one panel per arm."""
     arms = [arm for arm in summary["arms"] if arm.tuning and len(arm.tuning[0][0]) >= 2]
     if not arms:
         return [("h2", "Search plane"), ("p", "No tuning run over two dimensions recorded yet.")]
     x_key, y_key = list(arms[0].tuning[0][0])[:2]
-    figure, panels = _figure(len(arms))
+    figure, panels = new_figure(len(arms))
     scores = [s for arm in arms for _, s in arm.tuning if s is not None]
     low, high = (min(scores), max(scores)) if scores else (0.0, 1.0)
     body = []
@@ -190,7 +196,7 @@ def search_plane(summary: dict, rows: list[dict]) -> list[tuple]:
     return [("h2", "Random search over the (learning rate, weight decay) plane"),
             ("p", f"Every tuning run (tuning seed, validation split): best-epoch {summary['tuning_metric']}; red "
                   f"crosses diverged or crashed. The table lists each arm's five best points."),
-            ("figure", "search_plane", "Random search: tuning score over the plane", _png(figure)),
+            ("figure", "search_plane", "Random search: tuning score over the plane", to_png(figure)),
             ("table", ["arm", "rank", x_key, y_key, summary["tuning_metric"]], body)]
 
 
@@ -203,6 +209,7 @@ def _grid_figure(rows: int, columns: int):
     return figure
 
 
+@register("optimizer_paths")
 def optimizer_paths(summary: dict, rows: list[dict]) -> list[tuple]:
     """The DLFS 2-D paths of :mod:`trainlab.paths` (deterministic, computed here, no records)."""
     from trainlab import paths
@@ -230,15 +237,6 @@ def optimizer_paths(summary: dict, rows: list[dict]) -> list[tuple]:
     return [("h2", f"Optimizer paths on {problem.function.name}"),
             ("p", f"trainlab.paths: every optimizer starts at {problem.start} and takes 30 steps at Deep Learning "
                   f"from Scratch's rates (a deterministic computation, made with the report)."),
-            ("figure", "optimizer_paths", f"Optimizer paths on {problem.function.name}", _png(figure)),
+            ("figure", "optimizer_paths", f"Optimizer paths on {problem.function.name}", to_png(figure)),
             ("table", ["optimizer", "steps", "final (x, y)", "f(final)", "distance to optimum"], body)]
 
-
-SECTIONS = {
-    "train_valid_gap": train_valid_gap,
-    "mc_dropout": mc_dropout,
-    "sparsity_curve": sparsity_curve,
-    "transfer_error": transfer_error,
-    "search_plane": search_plane,
-    "optimizer_paths": optimizer_paths,
-}

@@ -11,8 +11,7 @@ A record is plain JSON: the task (key, study, phase, arm, seed, grid point, conf
 (with ``evaluation.sparsity``), ``pretrain`` (two-stage runs, :mod:`trainlab.lab.transfer`),
 ``callbacks`` (``{name: to_dict()}`` of the study's callbacks that have one, e.g. ``Diagnostics``;
 kept for diverged runs too), the splits the run read, the library environment, and ``timing``
-(the only part that differs between two
-executions of the same task).
+(the only part that differs between two executions of the same task).
 """
 from __future__ import annotations
 

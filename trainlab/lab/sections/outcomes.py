@@ -1,6 +1,6 @@
 """Report sections of the regularization, MC-dropout, sparse, transfer, search and paths studies.
 
-Each is a section of :mod:`trainlab.lab.extras` (``(summary, rows) -> blocks``) computing its
+Each is a ``@register``-ed section of :mod:`trainlab.lab.extras` (``(summary, rows) -> blocks``) computing its
 numbers from the final records of each arm (``summary["arms"][i].runs``), or, for the search
 plane, from the tuning scores; means ± sample standard deviations are over seeds.
 """

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import math
 
-from trainlab._registry import Registry
+from trainlab._registry import Configurable, Registry
 
 registry = Registry("learning-rate schedule")
 
 
-class LearningRateSchedule:
+class LearningRateSchedule(Configurable):
     """Base class: a closed form of the step, ``__call__(step) -> float``, plus ``get_config``.
 
     ``step`` is the number of updates done so far (the optimizer reads the rate before counting
@@ -21,10 +21,6 @@ class LearningRateSchedule:
 
     def get_config(self) -> dict:
         raise NotImplementedError
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
 
     def __repr__(self) -> str:
         arguments = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")

@@ -38,6 +38,7 @@ class TrainingMixin:
         self.compiled_metrics: list = []
         self.stop_training = False
         self._stop_on_nan = False
+        self._training_plan = None
         self.history: History | None = None
         self.shuffle_rng = tl_random.generator()
 
@@ -49,6 +50,7 @@ class TrainingMixin:
         self._metric_identifiers = list(metrics or [])
         self.compiled_metrics = []
         self.stop_training = False
+        self._training_plan = None
 
     @property
     def compiled(self) -> bool:
@@ -205,6 +207,8 @@ class TrainingMixin:
 
     def train_step(self, xb: np.ndarray, yb: np.ndarray) -> float:
         """One forward/backward/update on a batch; returns the batch loss (penalties included)."""
+        if self._training_plan is None:
+            self._training_plan = self._plan_training()
         plan = self._training_plan
         output = self.forward(xb, training=True)
         if plan["fused"]:

@@ -1,0 +1,33 @@
+"""Get a dataset by name: the one place that maps ``--data NAME`` to a loader."""
+from __future__ import annotations
+
+from trainlab.datasets import digits, fashion_mnist, mnist
+
+LOADERS = {
+    "digits": digits.load_data,
+    "mnist": mnist.load_data,
+    "fashion-mnist": fashion_mnist.load_data,
+}
+# Python module names cannot hold "-", so users type the underscore spelling too.
+ALIASES = {"fashion_mnist": "fashion-mnist"}
+
+
+def load(name: str, **kwargs):
+    """``((x_train, y_train), (x_test, y_test))`` of the dataset called ``name``.
+
+    Args:
+        name: ``"digits"`` (embedded, always offline), ``"mnist"`` or ``"fashion-mnist"``
+            (alias ``"fashion_mnist"``); case-insensitive.
+        **kwargs: passed to that dataset's ``load_data`` (only digits takes any:
+            ``test_fraction``, ``seed``).
+
+    Raises:
+        ValueError: unknown ``name``; the message lists the valid names.
+        DatasetNotFoundError: see :func:`trainlab.datasets.fashion_mnist.load_data`.
+    """
+    key = name.lower() if isinstance(name, str) else name
+    key = ALIASES.get(key, key)
+    if key not in LOADERS:
+        valid = ", ".join(repr(n) for n in [*LOADERS, *ALIASES])
+        raise ValueError(f"unknown dataset {name!r}; valid names are {valid}")
+    return LOADERS[key](**kwargs)

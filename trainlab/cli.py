@@ -4,9 +4,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from trainlab import __version__, train_command
+from trainlab import __version__, lr_find_command, paths_command, train_command
+from trainlab.lab import command as lab_command
 
-COMMANDS = [train_command]
+COMMANDS = [train_command, lab_command, lr_find_command, paths_command]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.handler(args)
-    except (ValueError, TypeError, FileNotFoundError) as error:
+    except (ValueError, TypeError, FileNotFoundError, FloatingPointError) as error:
         print(f"trainlab: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -11,19 +11,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainlab._registry import Registry
+from trainlab._registry import Configurable, Registry
 
 registry = Registry("regularizer")
 
 
 def _factor(value, name: str) -> float:
+    if value is None:  # Keras treats None as "no penalty of this kind"
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"Regularization factor {name} must be a number >= 0; got {value!r}")
     value = float(value)
     if not (value >= 0 and np.isfinite(value)):
         raise ValueError(f"Regularization factor {name} must be a finite number >= 0; got {value}")
     return value
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """Base: ``__call__(w)`` is the penalty, ``gradient(w)`` its derivative."""
 
     def __call__(self, w: np.ndarray) -> float:
@@ -34,10 +38,6 @@ class Regularizer:
 
     def get_config(self) -> dict:
         raise NotImplementedError
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
 
 
 @registry.register("l1_l2", "L1L2")

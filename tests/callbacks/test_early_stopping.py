@@ -109,18 +109,30 @@ def test_state_is_reset_when_reused_for_a_new_fit():
     assert ran == [0, 1, 2] and stopper.best == 0.9 and marker(model) == 1.0
 
 
-def test_get_state_set_state_resumes_instead_of_resetting():
+def test_get_state_set_state_resumes():
     first = EarlyStopping(patience=2)
     run_script(first, [1.0, 0.5, 0.6])  # best 0.5, wait 1
     state = first.get_state()
     assert state == {"best": 0.5, "wait": 1, "stopped_epoch": 0, "best_epoch": 1}
     resumed = EarlyStopping(patience=2)
-    resumed.set_state(state)
     model = marked_model()
     resumed.set_model(model)
     resumed.on_train_begin({})
+    resumed.set_state(state)  # the fit loop hands saved states back after on_train_begin
     resumed.on_epoch_end(3, {"val_loss": 0.7})  # wait 2 → stops
     assert model.stop_training and resumed.stopped_epoch == 3
+
+
+def test_resumed_fit_continues_the_patience_count():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.layers.Dense(1, input_shape=[2])])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((8, 2), "float32"), np.ones((8, 1), "float32")
+    stopper = EarlyStopping(monitor="loss", min_delta=100.0, patience=3)
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[stopper])  # wait = 1 after epoch 1
+    history = model.fit(x, y, epochs=10, initial_epoch=2, verbose=0, callbacks=[EarlyStopping(
+        monitor="loss", min_delta=100.0, patience=3)])
+    assert history.epoch[-1] == 3  # wait reaches 3 at epoch 3, counting the first run's epochs
 
 
 def test_in_a_real_fit_the_epoch_of_the_best_loss_is_restored():

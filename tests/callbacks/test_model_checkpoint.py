@@ -54,9 +54,9 @@ def test_save_best_only_keeps_the_best_epoch_in_the_file(tmp_path):
     assert marker_in(path) == 1.0
     run_script(checkpoint, model, [])  # reuse resets the best...
     assert checkpoint.best is None
-    checkpoint.set_state({"best": 0.5})  # ...unless resumed
     checkpoint.set_model(model)
     checkpoint.on_train_begin({})
+    checkpoint.set_state({"best": 0.5})  # ...unless a resumed fit hands the saved state back
     for epoch, value in [(2, 0.7), (3, 0.5), (4, 0.2), (5, 0.9)]:
         set_marker(model, epoch)
         checkpoint.on_epoch_end(epoch, {"val_loss": value})

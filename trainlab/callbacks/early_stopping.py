@@ -43,10 +43,10 @@ class EarlyStopping(MonitorCallback):
 
     Note:
         Departure from Keras 3: ``best`` is reset at the start of every ``fit`` (Keras keeps
-        the previous run's best), so reusing one instance for a new training run is safe.
-        After :meth:`set_state` (resuming from a checkpoint) the next ``fit`` continues from
-        the restored state instead. The best weights are not part of :meth:`get_state`
-        (it is JSON-safe); a resumed run keeps new best weights from its first epoch on.
+        the previous run's best), so reusing one instance for a new training run is safe; a
+        resumed ``fit(initial_epoch=k)`` then hands back the saved state through
+        :meth:`set_state`. The best weights are not part of that JSON-safe state: a resumed
+        run keeps best weights from its first epoch on.
     """
 
     def __init__(self, monitor: str = "val_loss", min_delta: float = 0, patience: int = 0, verbose: int = 0,
@@ -58,7 +58,6 @@ class EarlyStopping(MonitorCallback):
         self.start_from_epoch = _non_negative_int("start_from_epoch", start_from_epoch)
         self.verbose = int(verbose)
         self.restore_best_weights = bool(restore_best_weights)
-        self._resumed = False
         self._reset()
 
     def reset_monitor(self) -> None:
@@ -72,9 +71,6 @@ class EarlyStopping(MonitorCallback):
         self.best_weights = None
 
     def on_train_begin(self, logs=None):
-        if self._resumed:
-            self._resumed = False
-            return
         self._reset()
 
     def on_epoch_end(self, epoch, logs=None):
@@ -115,4 +111,3 @@ class EarlyStopping(MonitorCallback):
         self.wait = int(state.get("wait", 0))
         self.stopped_epoch = int(state.get("stopped_epoch", 0))
         self.best_epoch = int(state.get("best_epoch", 0))
-        self._resumed = True

@@ -33,7 +33,8 @@ class ModelCheckpoint(MonitorCallback):
 
     Note:
         As the other monitor callbacks, the best value is forgotten at the start of every
-        ``fit`` (Keras keeps it across calls) unless :meth:`set_state` restored it.
+        ``fit`` (Keras keeps it across calls); a resumed ``fit(initial_epoch=k)`` restores it
+        through :meth:`set_state`.
     """
 
     def __init__(self, filepath, monitor: str = "val_loss", verbose: int = 0, save_best_only: bool = False,
@@ -52,12 +53,8 @@ class ModelCheckpoint(MonitorCallback):
             self.on_train_batch_end = self._count_batch
         self._batches_since_save = 0
         self._epoch = 0
-        self._resumed = False
 
     def on_train_begin(self, logs=None):
-        if self._resumed:
-            self._resumed = False
-            return
         self._batches_since_save = 0
         self.reset_monitor()
 
@@ -109,7 +106,6 @@ class ModelCheckpoint(MonitorCallback):
     def set_state(self, state: dict) -> None:
         self.best = state.get("best")
         self._batches_since_save = int(state.get("batches_since_save", 0))
-        self._resumed = True
 
     def _shown_best(self) -> str:
         if self.best is None:

@@ -29,6 +29,11 @@ from trainlab.callbacks.progress import ProgbarLogger
 from trainlab.models import validation
 
 
+def callback_states(callbacks) -> list[dict]:
+    """``[{"class_name", "state"}]`` for every callback holding state (JSON-safe, for checkpoints)."""
+    return [{"class_name": type(c).__name__, "state": c.get_state()} for c in callbacks if c.get_state()]
+
+
 class TrainingMixin:
     """The training half of a model; the structure half (layers, forward, backward) is the host."""
 
@@ -41,6 +46,9 @@ class TrainingMixin:
         self._training_plan = None
         self.history: History | None = None
         self.shuffle_rng = tl_random.generator()
+        self.epochs_completed = 0  # epochs finished so far, across fits and save/load
+        self._last_callbacks: list = []
+        self._saved_callback_states: list[dict] = []
 
     # -- compile --------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None) -> None:
@@ -116,13 +124,15 @@ class TrainingMixin:
             if len(validation_data) != 2:
                 raise ValueError("validation_data must be a tuple (x_val, y_val).")
             validation_data = self._prepare(*validation_data, what="validation ")
+        self.fit_data = (x, y)  # the training split, for callbacks that probe it (Diagnostics)
         self._resolve_metrics()
 
         verbose = 1 if verbose == "auto" else int(verbose)
         history = self.history if (initial_epoch > 0 and self.history is not None) else History()
         steps = -(-len(x) // batch_size)
         user_callbacks = list(callbacks or [])
-        chain = [history, *user_callbacks] + ([ProgbarLogger(verbose)] if verbose else [])
+        # History after the user's callbacks, as in Keras, so keys they add to the logs (``lr``) are recorded.
+        chain = [*user_callbacks, history] + ([ProgbarLogger(verbose)] if verbose else [])
         params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size}
         callback_list = CallbackList(chain, self, params)
         self.history = history
@@ -132,6 +142,9 @@ class TrainingMixin:
         self._stop_on_nan = any(getattr(callback, "stops_on_nan", False) for callback in user_callbacks)
 
         callback_list.call("on_train_begin", {})
+        if initial_epoch > 0:
+            self._restore_callback_states(user_callbacks)
+        self._last_callbacks = user_callbacks
         for epoch in range(initial_epoch, epochs):
             callback_list.call("on_epoch_begin", epoch, {})
             logs = self._run_epoch(x, y, batch_size, shuffle, callback_list)
@@ -141,10 +154,26 @@ class TrainingMixin:
                 logs.update({f"val_{key}": value for key, value in val_logs.items()})
             logs["learning_rate"] = self.optimizer.current_learning_rate()
             callback_list.call("on_epoch_end", epoch, logs)
+            self.epochs_completed = epoch + 1
             if self.stop_training:
                 break
         callback_list.call("on_train_end", {})
+        self._saved_callback_states = callback_states(user_callbacks)
         return history
+
+    # -- exact resume ---------------------------------------------------------------------------
+    def _restore_callback_states(self, callbacks) -> None:
+        """On ``fit(initial_epoch=k)``: give each callback the state its counterpart had when the
+        previous run (this process's last ``fit``, or the one saved in the loaded file) ended.
+        Counterparts are matched by class name and order; callbacks without one start fresh."""
+        saved = getattr(self, "_saved_callback_states", None) or []
+        remaining: dict[str, list[dict]] = {}
+        for entry in saved:
+            remaining.setdefault(entry["class_name"], []).append(entry["state"])
+        for callback in callbacks:
+            states = remaining.get(type(callback).__name__)
+            if states:
+                callback.set_state(states.pop(0))
 
     def _plan_training(self) -> dict:
         """What the step needs, resolved once per fit: trainable params, constraints, the fused path."""
@@ -260,8 +289,15 @@ class TrainingMixin:
         values = list(results.values())
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x, batch_size: int | None = 32, verbose=0) -> np.ndarray:
-        """Outputs in inference mode, computed batch by batch."""
+    def predict(self, x, batch_size: int | None = 32, verbose=0, mc_samples: int | None = None) -> np.ndarray:
+        """Outputs in inference mode, computed batch by batch.
+
+        With ``mc_samples=N`` (>= 1): the mean of N Monte Carlo dropout passes, in which dropout
+        layers stay active and every other layer (BatchNormalization included) runs in inference
+        mode; :func:`trainlab.uncertainty.mc_predict` also returns the standard deviation.
+        """
+        if mc_samples is not None:
+            return self._predict_mc(x, batch_size, mc_samples)
         batch_size = validation.check_batch_size(32 if batch_size is None else batch_size)
         x = validation.as_float_array(x)
         if not self.built:
@@ -269,6 +305,12 @@ class TrainingMixin:
         validation.check_feature_shape(x, self._input_shape)
         outputs = [self.forward(x[start:start + batch_size], training=False) for start in range(0, len(x), batch_size)]
         return np.concatenate(outputs, axis=0)
+
+    def _predict_mc(self, x, batch_size, mc_samples) -> np.ndarray:
+        from trainlab.uncertainty import check_samples, mc_predict
+
+        check_samples(mc_samples, "mc_samples")
+        return mc_predict(self, x, samples=mc_samples, batch_size=32 if batch_size is None else batch_size)[0]
 
     def predict_on_batch(self, x) -> np.ndarray:
         return self(x, training=False)

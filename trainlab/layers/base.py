@@ -30,15 +30,23 @@ from trainlab._registry import Registry, snake_case
 
 registry = Registry("layer")
 _name_counters: dict[str, itertools.count] = defaultdict(lambda: itertools.count(1))
+# Names given explicitly (e.g. by a loaded model file) are never generated again, so a layer
+# created after ``load_model`` cannot collide with a loaded one (the notes' transfer learning).
+_taken_names: set[str] = set()
 
 
 def reset_layer_names() -> None:
     _name_counters.clear()
+    _taken_names.clear()
 
 
 def _unique_name(prefix: str) -> str:
-    n = next(_name_counters[prefix])
-    return prefix if n == 1 else f"{prefix}_{n - 1}"
+    while True:
+        n = next(_name_counters[prefix])
+        name = prefix if n == 1 else f"{prefix}_{n - 1}"
+        if name not in _taken_names:
+            _taken_names.add(name)
+            return name
 
 
 @dataclass
@@ -66,6 +74,8 @@ class Layer:
                  dtype: str | None = None, **kwargs):
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
+        if name:
+            _taken_names.add(name)
         self.name = name or _unique_name(snake_case(type(self).__name__))
         self._trainable = bool(trainable)
         if input_dim is not None:
@@ -146,7 +156,18 @@ class Layer:
 
     @trainable.setter
     def trainable(self, value: bool) -> None:
-        self._trainable = bool(value)
+        value = bool(value)
+        if value != self._trainable and not self.built:
+            # Departure from Keras, which allows it: freezing is for trained, reused layers, so an
+            # unbuilt one almost always means a model whose input shape was never given (its
+            # "frozen" weights would be random). The constructor argument stays available.
+            raise ValueError(
+                f"Cannot set trainable={value} on layer {self.name!r}: it is not built yet, so it has no weights "
+                f"to {'freeze' if not value else 'unfreeze'}. Build the model first (give the first layer "
+                f"input_shape=..., call model.build((None, ...)) or fit it), or pass trainable={value} to the "
+                f"layer's constructor."
+            )
+        self._trainable = value
 
     def weight_names(self) -> list[str]:
         """Names in creation order (Keras' ``get_weights`` order)."""

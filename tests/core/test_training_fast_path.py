@@ -152,3 +152,49 @@ def test_float32_training_stays_float32():
             assert layer.params[name].dtype == np.float32, name
             assert layer.grads[name].dtype == np.float32, name
     assert model(x, training=True).dtype == np.float32
+
+
+@pytest.mark.parametrize("shape", [(5, 10), (2, 3, 4), (7,)])
+def test_row_reductions_equal_numpys(shape):
+    from trainlab.activations import row_max, row_sum
+
+    z = np.random.default_rng(5).normal(size=shape)
+    np.testing.assert_array_equal(row_max(z), z.max(axis=-1, keepdims=True))
+    np.testing.assert_allclose(row_sum(z), z.sum(axis=-1, keepdims=True), rtol=1e-14, atol=1e-15)
+    z.flat[1] = np.nan
+    assert np.isnan(row_max(z).flat[0])
+
+
+@pytest.mark.parametrize("name, activation", [("sparse_categorical_crossentropy", "softmax"),
+                                              ("categorical_crossentropy", "softmax"),
+                                              ("binary_crossentropy", "sigmoid")])
+def test_fused_loss_from_given_probabilities_equals_the_logit_form(name, activation):
+    rng = np.random.default_rng(6)
+    logits = rng.normal(size=(6, 4)) * 3
+    if name == "sparse_categorical_crossentropy":
+        y = rng.integers(0, 4, size=6)
+    elif name == "categorical_crossentropy":
+        y = rng.dirichlet(np.ones(4), size=6)
+    else:
+        y = rng.integers(0, 2, size=(6, 4)).astype(float)
+    loss = keras.losses.get(name)
+    probabilities = keras.activations.get(activation)(logits)
+    kept = probabilities.copy()
+    value, grad = loss.value_and_logit_gradient(y, logits)
+    value_p, grad_p = loss.value_and_logit_gradient(y, logits, probabilities=probabilities)
+    assert value_p == pytest.approx(value, rel=1e-13)
+    np.testing.assert_allclose(grad_p, grad, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(probabilities, kept)  # the caller's output is never overwritten
+
+
+@pytest.mark.parametrize("name", ["sparse_categorical_crossentropy", "categorical_crossentropy"])
+def test_underflowed_probabilities_fall_back_to_the_stable_logit_form(name):
+    logits = np.array([[0.0, 200.0, -200.0], [1.0, 2.0, 3.0]], dtype=np.float32)
+    y = np.array([2, 0]) if name.startswith("sparse") else np.array([[0, 0, 1], [1, 0, 0]], dtype=np.float32)
+    probabilities = keras.activations.softmax(logits)
+    assert probabilities[0, 2] == 0  # e^-400 underflows: log p would be -inf
+    value, grad = keras.losses.get(name).value_and_logit_gradient(y, logits, probabilities=probabilities)
+    # −log softmax(z)_label by hand, in float64: row 0 ≈ 400, row 1 = log Σe^z − 1
+    expected = (400.0 + np.log1p(np.exp(-200.0)) + np.log(np.exp([1.0, 2.0, 3.0]).sum()) - 1.0) / 2
+    assert value == pytest.approx(expected, rel=1e-6)
+    assert np.isfinite(grad).all() and grad.dtype == np.float32

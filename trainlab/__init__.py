@@ -16,8 +16,11 @@ from trainlab import (  # noqa: E402  (the version must exist before saving impo
     metrics,
     models,
     optimizers,
+    pruning,
     random,
     regularizers,
+    uncertainty,
     utils,
 )
+from trainlab import presets  # noqa: E402  (builds on layers, callbacks and optimizers)
 from trainlab.models import Sequential  # noqa: E402

@@ -38,12 +38,21 @@ def _norms(w: np.ndarray, axis) -> np.ndarray:
     return np.sqrt(np.square(w).sum(axis=axis, keepdims=True))
 
 
+def _axis(axis):
+    """An int, or a tuple of ints (a JSON round trip turns Keras' list form into a list)."""
+    return int(axis) if isinstance(axis, (int, np.integer)) else tuple(int(a) for a in axis)
+
+
+def _axis_config(axis):
+    return axis if isinstance(axis, int) else list(axis)
+
+
 @registry.register("max_norm", "MaxNorm")
 class MaxNorm(Constraint):
     def __init__(self, max_value: float = 2.0, axis=0):
         if not (float(max_value) > 0 and np.isfinite(max_value)):
             raise ValueError(f"max_norm max_value must be a finite number > 0; got {max_value}")
-        self.max_value, self.axis = float(max_value), axis
+        self.max_value, self.axis = float(max_value), _axis(axis)
 
     def __call__(self, w):
         norms = _norms(w, self.axis)
@@ -51,7 +60,7 @@ class MaxNorm(Constraint):
         return (w * (desired / (backend.epsilon() + norms))).astype(w.dtype, copy=False)
 
     def get_config(self):
-        return {"max_value": self.max_value, "axis": self.axis}
+        return {"max_value": self.max_value, "axis": _axis_config(self.axis)}
 
 
 @registry.register("non_neg", "NonNeg")
@@ -63,13 +72,13 @@ class NonNeg(Constraint):
 @registry.register("unit_norm", "UnitNorm")
 class UnitNorm(Constraint):
     def __init__(self, axis=0):
-        self.axis = axis
+        self.axis = _axis(axis)
 
     def __call__(self, w):
         return (w / (backend.epsilon() + _norms(w, self.axis))).astype(w.dtype, copy=False)
 
     def get_config(self):
-        return {"axis": self.axis}
+        return {"axis": _axis_config(self.axis)}
 
 
 @registry.register("min_max_norm", "MinMaxNorm")
@@ -79,7 +88,8 @@ class MinMaxNorm(Constraint):
             raise ValueError(f"min_max_norm needs 0 <= min_value <= max_value; got {min_value}, {max_value}")
         if not 0 <= rate <= 1:
             raise ValueError(f"min_max_norm rate must be in [0, 1]; got {rate}")
-        self.min_value, self.max_value, self.rate, self.axis = float(min_value), float(max_value), float(rate), axis
+        self.min_value, self.max_value, self.rate, self.axis = float(min_value), float(max_value), float(rate), \
+            _axis(axis)
 
     def __call__(self, w):
         norms = _norms(w, self.axis)
@@ -87,7 +97,8 @@ class MinMaxNorm(Constraint):
         return (w * (desired / (backend.epsilon() + norms))).astype(w.dtype, copy=False)
 
     def get_config(self):
-        return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate, "axis": self.axis}
+        return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate,
+                "axis": _axis_config(self.axis)}
 
 
 max_norm = MaxNorm

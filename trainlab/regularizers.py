@@ -17,6 +17,10 @@ registry = Registry("regularizer")
 
 
 def _factor(value, name: str) -> float:
+    if value is None:  # Keras treats None as "no penalty of this kind"
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"Regularization factor {name} must be a number >= 0; got {value!r}")
     value = float(value)
     if not (value >= 0 and np.isfinite(value)):
         raise ValueError(f"Regularization factor {name} must be a finite number >= 0; got {value}")

@@ -1,7 +1,8 @@
 """``trainlab train``: train one network described by flags or a TOML file.
 
 Prints progress and the final train/valid/test metrics, and writes into ``--out``:
-``history.json``, ``learning_curves.png`` and ``model.zip``.
+``history.json``, ``learning_curves.png`` and ``model.zip`` (and ``diagnostics.json`` with
+``--diagnose``, which also prints the training doctor's findings).
 
 A TOML file uses the same names as the flags (underscores), e.g.::
 
@@ -101,8 +102,11 @@ def build_model(config: TrainConfig, input_shape: tuple, n_classes: int):
     return model
 
 
-def run(config: TrainConfig, verbose: int = 1) -> dict:
-    """Train as configured; returns the final metrics and writes the outputs."""
+def run(config: TrainConfig, verbose: int = 1, diagnostics=None) -> dict:
+    """Train as configured; returns the final metrics and writes the outputs.
+
+    ``diagnostics``: a :class:`trainlab.callbacks.Diagnostics` to train with; its records and
+    findings are written to ``diagnostics.json``."""
     from trainlab import datasets, utils
 
     config.validate()
@@ -115,7 +119,8 @@ def run(config: TrainConfig, verbose: int = 1) -> dict:
         model.summary()
     started = time.perf_counter()
     history = model.fit(x_fit, y_fit, batch_size=config.batch_size, epochs=config.epochs,
-                        validation_data=(x_valid, y_valid), verbose=verbose)
+                        validation_data=(x_valid, y_valid), verbose=verbose,
+                        callbacks=[diagnostics] if diagnostics is not None else None)
     seconds = time.perf_counter() - started
     results = {
         "train": model.evaluate(x_fit, y_fit, verbose=0, return_dict=True),
@@ -128,6 +133,8 @@ def run(config: TrainConfig, verbose: int = 1) -> dict:
     write_json_atomic(out / "history.json", {"config": asdict(config), "history": history.history, "results": results})
     plot_learning_curves(history.history, out / "learning_curves.png", title=f"{config.data}: {config.optimizer}")
     model.save(out / "model.zip")
+    if diagnostics is not None:
+        write_json_atomic(out / "diagnostics.json", diagnostics.to_dict())
     return results
 
 
@@ -143,6 +150,7 @@ def plot_learning_curves(history: dict, path: Path, title: str = "") -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 4))
     epochs = np.arange(1, len(history["loss"]) + 1)
@@ -151,6 +159,7 @@ def plot_learning_curves(history: dict, path: Path, title: str = "") -> None:
             if prefix + key in history:
                 axis.plot(epochs, history[prefix + key], style, marker="o", label=(prefix or "train_") + key)
         axis.set_xlabel("epoch")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_ylabel(key)
         axis.grid(alpha=0.3)
         axis.legend()
@@ -223,14 +232,27 @@ def register(subparsers) -> None:
                                                        "(default 5000 for 60k-image sets, else 10%%)")
     parser.add_argument("--out", help=f"output directory (default {DEFAULT_OUT})")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.add_argument("--diagnose", action="store_true",
+                        help="run the training doctor: print per-layer findings and write diagnostics.json")
     parser.set_defaults(handler=main)
 
 
 def main(args: argparse.Namespace) -> int:
+    from trainlab.callbacks import Diagnostics
+
     config = config_from_args(args)
-    results = run(config, verbose=0 if args.quiet else 1)
+    diagnostics = Diagnostics() if args.diagnose else None
+    try:
+        results = run(config, verbose=0 if args.quiet else 1, diagnostics=diagnostics)
+    except FloatingPointError:
+        if diagnostics is not None:  # what the doctor saw before the loss blew up is the useful part
+            print(diagnostics.report())
+        raise
     for split in ("train", "valid", "test"):
         metrics = " - ".join(f"{key}: {value:.4f}" for key, value in results[split].items())
         print(f"{split:>5}: {metrics}")
-    print(f"trained in {results['seconds']:.1f}s; wrote history.json, learning_curves.png, model.zip to {config.out}")
+    if diagnostics is not None:
+        print(diagnostics.report())
+    written = "history.json, learning_curves.png, model.zip" + (", diagnostics.json" if diagnostics else "")
+    print(f"trained in {results['seconds']:.1f}s; wrote {written} to {config.out}")
     return 0

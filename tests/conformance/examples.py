@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainlab import layers, optimizers
+from trainlab import initializers, layers, optimizers
 
 # layer class name -> (factory taking dtype, shape of one batch of inputs)
 LAYER_EXAMPLES = {
@@ -18,6 +18,18 @@ LAYER_EXAMPLES = {
     "Flatten": (lambda dtype: layers.Flatten(dtype=dtype), (4, 2, 3)),
     "PReLU": (lambda dtype: layers.PReLU(alpha_initializer="random_normal", dtype=dtype), (4, 5)),
     "RReLU": (lambda dtype: layers.RReLU(seed=3, dtype=dtype), (4, 5)),
+    # γ, β and the moving statistics away from their defaults, so every term of the backward shows.
+    "BatchNormalization": (lambda dtype: layers.BatchNormalization(
+        gamma_initializer=initializers.RandomNormal(1.0, 0.5, seed=4),
+        beta_initializer=initializers.RandomNormal(0.0, 0.5, seed=5),
+        moving_mean_initializer=initializers.RandomNormal(0.0, 0.5, seed=6),
+        moving_variance_initializer=initializers.RandomUniform(0.5, 2.0, seed=7), dtype=dtype), (6, 5)),
+    # Dropout layers: the checker restores ``layer.rng`` before each forward, so the mask is fixed.
+    "Dropout": (lambda dtype: layers.Dropout(0.4, seed=8, dtype=dtype), (6, 5)),
+    "AlphaDropout": (lambda dtype: layers.AlphaDropout(0.4, seed=9, dtype=dtype), (6, 5)),
+    "MCDropout": (lambda dtype: layers.MCDropout(0.4, noise_shape=(None, 5), seed=10, dtype=dtype), (6, 5)),
+    "MCAlphaDropout": (lambda dtype: layers.MCAlphaDropout(0.4, noise_shape=(1, 5), seed=11, dtype=dtype),
+                       (6, 5)),
 }
 
 

@@ -1,7 +1,9 @@
 """Layers (``keras.layers``) with explicit forward and backward passes."""
 from trainlab.layers.activation import ELU, Activation, LeakyReLU, PReLU, RReLU
 from trainlab.layers.base import Layer, registry
+from trainlab.layers.batch_normalization import BatchNormalization
 from trainlab.layers.dense import Dense
+from trainlab.layers.dropout import AlphaDropout, Dropout, MCAlphaDropout, MCDropout
 from trainlab.layers.reshaping import Flatten, Input
 
 InputLayer = Input

@@ -13,6 +13,8 @@ means no gradient updates *and* no moving-statistics updates.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass
@@ -77,6 +79,23 @@ class Layer:
         self.built = False
         self.input_shape: tuple | None = None
         self.output_shape: tuple | None = None
+
+    def __init_subclass__(cls, **kwargs):
+        # Keras passes ``training`` only to a ``call`` that declares it; the notes' MCDropout
+        # overrides ``call(self, inputs)``, so such a method is wrapped to accept and drop it.
+        super().__init_subclass__(**kwargs)
+        call = cls.__dict__.get("call")
+        if call is None:
+            return
+        parameters = inspect.signature(call).parameters
+        if "training" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+            return
+
+        @functools.wraps(call)
+        def call_without_training(self, inputs, training=None):
+            return call(self, inputs)
+
+        cls.call = call_without_training
 
     # -- building ---------------------------------------------------------------------------
     def build(self, input_shape: tuple) -> None:

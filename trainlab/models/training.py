@@ -118,6 +118,7 @@ class TrainingMixin:
             if len(validation_data) != 2:
                 raise ValueError("validation_data must be a tuple (x_val, y_val).")
             validation_data = self._prepare(*validation_data, what="validation ")
+        self.fit_data = (x, y)  # the training split, for callbacks that probe it (Diagnostics)
         self._resolve_metrics()
 
         verbose = 1 if verbose == "auto" else int(verbose)
@@ -262,8 +263,15 @@ class TrainingMixin:
         values = list(results.values())
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x, batch_size: int | None = 32, verbose=0) -> np.ndarray:
-        """Outputs in inference mode, computed batch by batch."""
+    def predict(self, x, batch_size: int | None = 32, verbose=0, mc_samples: int | None = None) -> np.ndarray:
+        """Outputs in inference mode, computed batch by batch.
+
+        With ``mc_samples=N`` (>= 1): the mean of N Monte Carlo dropout passes, in which dropout
+        layers stay active and every other layer (BatchNormalization included) runs in inference
+        mode; :func:`trainlab.uncertainty.mc_predict` also returns the standard deviation.
+        """
+        if mc_samples is not None:
+            return self._predict_mc(x, batch_size, mc_samples)
         batch_size = validation.check_batch_size(32 if batch_size is None else batch_size)
         x = validation.as_float_array(x)
         if not self.built:
@@ -271,6 +279,12 @@ class TrainingMixin:
         validation.check_feature_shape(x, self._input_shape)
         outputs = [self.forward(x[start:start + batch_size], training=False) for start in range(0, len(x), batch_size)]
         return np.concatenate(outputs, axis=0)
+
+    def _predict_mc(self, x, batch_size, mc_samples) -> np.ndarray:
+        from trainlab.uncertainty import check_samples, mc_predict
+
+        check_samples(mc_samples, "mc_samples")
+        return mc_predict(self, x, samples=mc_samples, batch_size=32 if batch_size is None else batch_size)[0]
 
     def predict_on_batch(self, x) -> np.ndarray:
         return self(x, training=False)

@@ -1,0 +1,120 @@
+"""Build and compile the model a run config describes, plus its callbacks.
+
+The network is ``Input → Flatten → hidden blocks → Dense(classes, softmax)``. A hidden block is
+``Dense(units, activation)``, or with ``model.batchnorm``:
+
+* ``"after"``:  ``Dense(units, activation) → BatchNormalization``
+* ``"before"``: ``Dense(units, use_bias=False) → BatchNormalization → Activation`` (the notes'
+  form: BN's β makes the dense bias redundant)
+
+followed by ``Dropout(model.dropout)`` and/or ``AlphaDropout(model.alpha_dropout)`` when the
+rate is > 0. Every component is looked up by name when the model is built, so a study whose
+components are not in this trainlab build fails in the lab's preflight with a message naming
+the missing piece, before any run starts.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from trainlab.lab.schema import StudyError
+
+
+def _arguments(spec: dict) -> dict:
+    return {key: value for key, value in spec.items() if key != "name"}
+
+
+def resolve(module, where: str, spec: Any, **defaults):
+    """A component from ``module.get`` given a name or ``{name, **arguments}`` (None for ``{}``)."""
+    if not spec:
+        return None
+    if isinstance(spec, str):
+        identifier = spec
+    else:
+        identifier = {"class_name": spec["name"], "config": {**defaults, **_arguments(spec)}}
+    try:
+        return module.get(identifier)
+    except (TypeError, ValueError) as error:
+        raise StudyError(f"{where} = {spec!r} cannot be built: {error}") from None
+
+
+def named(module, attribute: str, where: str):
+    """``module.<attribute>`` or an error saying this build lacks it."""
+    found = getattr(module, attribute, None)
+    if found is None:
+        raise StudyError(f"{where} needs {module.__name__}.{attribute}, which this trainlab build does not have "
+                         f"yet; drop the setting or update trainlab.")
+    return found
+
+
+def construct(cls, where: str, *args, **kwargs):
+    try:
+        return cls(*args, **kwargs)
+    except (TypeError, ValueError) as error:
+        raise StudyError(f"{where}: {error}") from None
+
+
+def hidden_block(units: int, model: dict) -> list:
+    """The layers of one hidden block (see the module docstring)."""
+    from trainlab import constraints, initializers, layers, regularizers
+
+    dense = {
+        "kernel_initializer": resolve(initializers, "model.initializer", model["initializer"]),
+        "kernel_regularizer": resolve(regularizers, "model.kernel_regularizer", model["kernel_regularizer"]),
+        "kernel_constraint": resolve(constraints, "model.max_norm",
+                                     {"name": "max_norm", "max_value": model["max_norm"]} if model["max_norm"] else {}),
+    }
+    norm = model["batchnorm"]
+    if norm == "before":
+        batchnorm = named(layers, "BatchNormalization", "model.batchnorm")
+        block = [layers.Dense(units, use_bias=False, **dense), batchnorm(), layers.Activation(model["activation"])]
+    else:
+        block = [layers.Dense(units, activation=model["activation"], **dense)]
+        if norm == "after":
+            block.append(named(layers, "BatchNormalization", "model.batchnorm")())
+    for key, layer_name in (("dropout", "Dropout"), ("alpha_dropout", "AlphaDropout")):
+        if model[key]:
+            block.append(construct(named(layers, layer_name, f"model.{key}"), f"model.{key}", model[key]))
+    return block
+
+
+def build_optimizer(training: dict):
+    """The optimizer of ``training.optimizer``; a ``training.schedule`` becomes its learning rate.
+
+    The schedule's ``initial_learning_rate`` defaults to the optimizer's (tuned) learning rate.
+    """
+    from trainlab import optimizers
+
+    spec = dict(training["optimizer"])
+    if training["schedule"]:
+        defaults = {"initial_learning_rate": spec["learning_rate"]} if "learning_rate" in spec else {}
+        spec["learning_rate"] = resolve(optimizers.schedules, "training.schedule", training["schedule"], **defaults)
+    return resolve(optimizers, "training.optimizer", spec)
+
+
+def build_callbacks(training: dict) -> list:
+    """Callbacks from ``training.callbacks``: ``[{name = "EarlyStopping", patience = 5}, ...]``."""
+    if not training["callbacks"]:
+        return []
+    from trainlab import callbacks
+
+    return [construct(named(callbacks, spec["name"], "training.callbacks"), f"training.callbacks {spec['name']}",
+                      **_arguments(spec)) for spec in training["callbacks"]]
+
+
+def build_model(config: dict, sample_shape: tuple[int, ...], num_classes: int):
+    """A compiled ``Sequential`` model for a run config (see :func:`hidden_block`)."""
+    from trainlab import layers, models
+
+    model = config["model"]
+    stack = [layers.Input(sample_shape), layers.Flatten()]
+    for units in model["hidden"]:
+        stack.extend(hidden_block(units, model))
+    stack.append(layers.Dense(num_classes, activation="softmax"))
+    network = models.Sequential(stack)
+    training = config["training"]
+    optimizer = build_optimizer(training)
+    try:
+        network.compile(loss=training["loss"], optimizer=optimizer, metrics=list(training["metrics"]))
+    except (TypeError, ValueError) as error:
+        raise StudyError(f"training: the model cannot be compiled: {error}") from None
+    return network

@@ -1,0 +1,115 @@
+"""The ``trainlab lab`` command: ``run``, ``list`` and ``report``.
+
+``trainlab/cli.py`` calls :func:`register` with its subparsers; every subcommand parser sets
+``handler`` to a ``(args) -> int`` handler returning the exit status. ``python -m
+trainlab.lab.command ...`` runs the same command on its own.
+
+Examples::
+
+    trainlab lab list
+    trainlab lab run optimizers --quick
+    trainlab lab run momentum --data fashion-mnist --jobs 2 --out runs/momentum --set training.epochs=20
+    trainlab lab report runs/momentum
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from trainlab.lab.schema import StudyError
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    """Add ``lab`` and its subcommands to an ``argparse`` subparsers object."""
+    lab = subparsers.add_parser("lab", help="fair, reproducible comparisons of training techniques",
+                                description="Run the lab's studies and write their reports.")
+    commands = lab.add_subparsers(dest="lab_command", metavar="{run,list,report}", required=True)
+
+    run_parser = commands.add_parser("run", help="run (or resume) a study, then write its report")
+    run_parser.add_argument("study", help="a built-in study name (see `trainlab lab list`) or a .toml file")
+    run_parser.add_argument("--data", help="dataset name, e.g. digits or fashion-mnist (sets data.name)")
+    run_parser.add_argument("--epochs", type=int, help="epochs per run (sets training.epochs)")
+    run_parser.add_argument("--seeds", type=int, help="paired seeds of the final runs, >= 3 (sets protocol.seeds)")
+    run_parser.add_argument("--jobs", type=int, help="worker processes (default: the CPU count; 1 = in-process)")
+    run_parser.add_argument("--out", help="output directory (default: lab-results/STUDY, or STUDY-quick)")
+    run_parser.add_argument("--quick", action="store_true", help="the study's tiny [quick] variant (CI, README)")
+    run_parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="PATH=VALUE",
+                            help="override a study value, e.g. --set model.hidden=[64,64] (repeatable)")
+    run_parser.add_argument("--arms", help="comma-separated arms to run (the baseline is always included)")
+    run_parser.add_argument("--cluster", metavar="ADDRESS", help="run on this Dask scheduler (pip install "
+                                                                 "trainlab[cluster])")
+    run_parser.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
+    run_parser.set_defaults(handler=run)
+
+    list_parser = commands.add_parser("list", help="list the built-in studies")
+    list_parser.set_defaults(handler=list_studies)
+
+    report_parser = commands.add_parser("report", help="(re)write report.md, report.html and results.csv")
+    report_parser.add_argument("directory", help="a study's output directory")
+    report_parser.set_defaults(handler=report)
+    return lab
+
+
+def _guarded(action) -> int:
+    """Run ``action``; a :class:`StudyError` becomes a one-line message and exit status 2."""
+    try:
+        return action()
+    except StudyError as error:
+        print(f"trainlab lab: error: {error}", file=sys.stderr)
+        return 2
+
+
+def run(args) -> int:
+    """``trainlab lab run``: tune, select, final runs (only the missing ones), then the report."""
+    from trainlab.lab.report import write_report
+    from trainlab.lab.runner import run_study
+    from trainlab.lab.study import load_study
+
+    def action() -> int:
+        arms = [name.strip() for name in args.arms.split(",")] if args.arms else []
+        study = load_study(args.study, quick=args.quick, data=args.data, epochs=args.epochs, seeds=args.seeds,
+                           assignments=args.assignments, arms=arms)
+        out = Path(args.out or Path("lab-results") / (study.name + ("-quick" if args.quick else "")))
+        summary = run_study(study, out, jobs=args.jobs, cluster=args.cluster, progress=args.progress)
+        paths = write_report(out)
+        counts = ", ".join(f"{count} {status}" for status, count in sorted(summary.statuses.items())) or "nothing"
+        print(f"{study.name}: executed {summary.executed} runs ({counts}) in {summary.wall_seconds:.1f} s")
+        print(f"report: {paths['markdown']}, {paths['html']}, {paths['csv']}")
+        return 0
+
+    return _guarded(action)
+
+
+def list_studies(args) -> int:
+    """``trainlab lab list``: the built-in studies and their descriptions."""
+    from trainlab.lab.study import builtin_studies
+
+    studies = builtin_studies()
+    width = max(map(len, studies))
+    for name, description in studies.items():
+        print(f"{name:<{width}}  {description}")
+    return 0
+
+
+def report(args) -> int:
+    """``trainlab lab report DIR``: rewrite the report from the records."""
+    from trainlab.lab.report import write_report
+
+    def action() -> int:
+        paths = write_report(args.directory)
+        print(f"report: {paths['markdown']}, {paths['html']}, {paths['csv']}")
+        return 0
+
+    return _guarded(action)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="trainlab")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

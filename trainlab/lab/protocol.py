@@ -1,0 +1,113 @@
+"""The lab's protocol as pure functions: which runs a study needs and how tuning selects.
+
+1. **Tune**: every arm trains every grid point of the nuisance hyperparameters (the same grid and
+   budget for every arm) once, on ``protocol.tune_seed``, and is scored on the validation split
+   only: the best epoch of ``tuning.metric``.
+2. **Select**: per arm, the grid point with the best score among runs that finished ``ok``
+   (ties go to the earlier grid point, so selection is deterministic).
+3. **Final**: the selected setting reruns on ``protocol.seeds`` fresh seeds, ``tune_seed + 1``
+   onward, the same seeds for every arm: a seed fixes both the initialization and the data
+   order, so arms are paired. Fresh seeds keep the selection's luck out of the final numbers.
+   Only final runs read the test split.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from trainlab.lab.study import Study, canonical_hash
+
+PHASES = ("tune", "final")
+
+
+def direction(metric: str, mode: str = "auto") -> str:
+    """``"max"`` or ``"min"``: losses and errors are minimized, everything else maximized."""
+    if mode != "auto":
+        return mode
+    return "min" if ("loss" in metric or "error" in metric) else "max"
+
+
+def best(values, goal: str) -> float | None:
+    """The best finite value of a history list (None when there is none)."""
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    if not finite:
+        return None
+    return max(finite) if goal == "max" else min(finite)
+
+
+def grid_values(spec) -> list:
+    """A grid dimension's values: a list as given, or ``points`` values from ``min`` to ``max``."""
+    if isinstance(spec, list):
+        return list(spec)
+    low, high, points = spec["min"], spec["max"], spec["points"]
+    if points == 1:
+        return [float(low)]
+    space = np.geomspace if spec.get("scale", "log") == "log" else np.linspace
+    # 6 significant digits keep the records readable and the hash stable across platforms.
+    return [float(f"{value:.6g}") for value in space(low, high, points)]
+
+
+def grid_points(study: Study) -> list[dict]:
+    """The cartesian product of the tuning grid, as ``{path: value}`` dicts in a fixed order."""
+    grid = study.spec["tuning"]["grid"]
+    paths = list(grid)
+    return [dict(zip(paths, combo)) for combo in itertools.product(*(grid_values(grid[p]) for p in paths))]
+
+
+def final_seeds(spec: dict) -> list[int]:
+    """The paired seeds of the final runs: ``tune_seed + 1`` onward, ``protocol.seeds`` of them."""
+    start = spec["protocol"]["tune_seed"] + 1
+    return list(range(start, start + spec["protocol"]["seeds"]))
+
+
+def tuning_metric(study: Study) -> str:
+    return study.spec["tuning"]["metric"] or study.spec["target"]["metric"]
+
+
+def make_task(study: Study, phase: str, arm: str, seed: int, point: dict) -> dict:
+    """Everything one worker needs to train one run, as plain JSON data."""
+    config = study.run_config(arm, point)
+    config_hash = canonical_hash(config)
+    return {
+        "key": f"{phase}-{arm}-{config_hash}-s{seed}",
+        "study": study.name,
+        "study_hash": study.hash,
+        "phase": phase,
+        "arm": arm,
+        "seed": seed,
+        "point": point,
+        "config": config,
+        "config_hash": config_hash,
+    }
+
+
+def tune_tasks(study: Study) -> list[dict]:
+    seed = study.spec["protocol"]["tune_seed"]
+    return [make_task(study, "tune", arm, seed, point) for arm in study.arm_names for point in grid_points(study)]
+
+
+def select(study: Study, records: list[dict]) -> dict[str, dict | None]:
+    """Per arm, the selected grid point (None when no tuning run of the arm finished ok)."""
+    metric = tuning_metric(study)
+    goal = direction(metric, study.spec["target"]["mode"] if metric == study.spec["target"]["metric"] else "auto")
+    by_key = {record["key"]: record for record in records}
+    selection = {}
+    for arm in study.arm_names:
+        scored = []
+        for order, task in enumerate(t for t in tune_tasks(study) if t["arm"] == arm):
+            record = by_key.get(task["key"])
+            if record is None or record["status"] != "ok":
+                continue
+            score = best(record["history"].get(metric, []), goal)
+            if score is not None:
+                scored.append((-score if goal == "max" else score, order, task["point"]))
+        selection[arm] = min(scored)[2] if scored else None
+    return selection
+
+
+def final_tasks(study: Study, selection: dict[str, dict | None]) -> list[dict]:
+    """The paired final runs of every arm that has a selected setting."""
+    return [make_task(study, "final", arm, seed, selection[arm])
+            for arm in study.arm_names if selection[arm] is not None for seed in final_seeds(study.spec)]

@@ -1,0 +1,114 @@
+"""Run a study: preflight, tune, select, final; only the runs the output directory lacks.
+
+A run is done when its record exists with status ``ok`` or ``diverged``; ``crashed`` runs (a
+bug or a dead worker, not a property of the configuration's training) are tried again by the
+next ``trainlab lab run``. Records are written by this process as results arrive, so the
+execution order (serial, parallel, cluster) never changes what is written.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from trainlab.lab import build, data, protocol, trial
+from trainlab.lab.executors import make_executor
+from trainlab.lab.records import RecordStore, write_atomic
+from trainlab.lab.schema import StudyError
+from trainlab.lab.study import Study
+
+SESSIONS = "sessions.json"
+
+
+@dataclass
+class RunSummary:
+    """What one ``run_study`` call did."""
+
+    out: Path
+    executed: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    wall_seconds: float = 0.0
+
+
+def preflight(study: Study) -> None:
+    """Build every arm's model at every grid point (no training), so a study that cannot run fails
+    before any work, with the arm and the reason."""
+    splits = data.load_splits(study.spec["data"])
+    for arm in study.arm_names:
+        for point in protocol.grid_points(study):
+            config = study.run_config(arm, point)
+            try:
+                build.build_model(config, splits.sample_shape, splits.num_classes)
+                build.build_callbacks(config["training"])
+            except StudyError as error:
+                raise StudyError(f"arm {arm!r}: {error}") from None
+            except Exception as error:
+                raise StudyError(f"arm {arm!r} at {point}: the model cannot be built: "
+                                 f"{type(error).__name__}: {error}") from None
+
+
+def _done_keys(store: RecordStore) -> set[str]:
+    return {record["key"] for record in store.records() if record["status"] != "crashed"}
+
+
+def run_study(study: Study, out, *, jobs: int | None = None, cluster: str | None = None, progress: bool = True,
+              execute: Callable[[dict], dict] = trial.execute) -> RunSummary:
+    """Execute the runs of ``study`` missing from ``out`` and write their records there.
+
+    Args:
+        study: from :func:`trainlab.lab.load_study`.
+        out: output directory (created; refused if it holds another study's records).
+        jobs: worker processes (default: CPU count; 1 runs serially in this process).
+        cluster: a Dask scheduler address; runs execute there instead.
+        progress: show a tqdm progress bar over all runs.
+        execute: the run function (a test can pass an instrumented one when ``jobs == 1``).
+
+    Raises:
+        StudyError: bad ``jobs``, a study that cannot be built, an output directory of another study.
+    """
+    import trainlab
+    from tqdm import tqdm
+
+    started = time.perf_counter()
+    executor = make_executor(jobs, cluster)
+    summary = RunSummary(Path(out))
+    try:
+        preflight(study)
+        store = RecordStore(out)
+        store.claim(study, trainlab.__version__)
+        done = _done_keys(store)
+        tune = [task for task in protocol.tune_tasks(study) if task["key"] not in done]
+        finals_done = sum(key.startswith("final-") for key in done)
+        planned = len(tune) + len(study.arm_names) * study.spec["protocol"]["seeds"] - finals_done
+        with tqdm(total=planned, desc=study.name, unit="run", disable=not progress) as bar:
+            _execute(executor, execute, tune, store, summary, bar)
+            selection = protocol.select(study, store.records())
+            final = [task for task in protocol.final_tasks(study, selection) if task["key"] not in done]
+            bar.total = summary.executed + len(final)
+            bar.refresh()
+            _execute(executor, execute, final, store, summary, bar)
+    finally:
+        executor.close()
+    summary.wall_seconds = time.perf_counter() - started
+    _log_session(summary, jobs, cluster)
+    return summary
+
+
+def _execute(executor, execute, tasks, store: RecordStore, summary: RunSummary, bar) -> None:
+    for task, outcome in executor.results(execute, tasks):
+        record = outcome if isinstance(outcome, dict) else trial.crashed_record(task, outcome)
+        store.write(record)
+        summary.executed += 1
+        summary.statuses[record["status"]] = summary.statuses.get(record["status"], 0) + 1
+        bar.update(1)
+
+
+def _log_session(summary: RunSummary, jobs, cluster) -> None:
+    """Append this invocation's wall time to ``sessions.json`` (the report's total wall time)."""
+    path = summary.out / SESSIONS
+    sessions = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+    sessions.append({"finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "wall_seconds": summary.wall_seconds,
+                     "executed": summary.executed, "jobs": jobs, "cluster": cluster})
+    write_atomic(path, json.dumps(sessions, indent=1) + "\n")

@@ -1,0 +1,167 @@
+"""Studies as data: find a study TOML, validate it, apply ``--quick`` and overrides, hash it.
+
+``load_study("optimizers")`` reads the packaged ``trainlab/lab/studies/optimizers.toml``;
+a path to any ``.toml`` file works too, so users write their own studies.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+from trainlab.lab import overrides
+from trainlab.lab.schema import RUN_SECTIONS, StudyError, Validator, suggest
+
+
+def builtin_studies() -> dict[str, str]:
+    """Names of the packaged studies -> their one-line descriptions."""
+    folder = resources.files("trainlab.lab") / "studies"
+    found = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            spec = tomllib.loads(entry.read_text(encoding="utf-8"))
+            found[entry.name[:-5]] = spec.get("study", {}).get("description", "")
+    return found
+
+
+def canonical_hash(data) -> str:
+    """SHA-256 of the canonical JSON form of ``data`` (sorted keys), 16 hex digits."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class Study:
+    """A resolved study: every section with defaults, quick mode and overrides applied."""
+
+    spec: dict
+    source: str
+
+    @property
+    def name(self) -> str:
+        return self.spec["study"]["name"]
+
+    @property
+    def hash(self) -> str:
+        return canonical_hash(self.spec)
+
+    @property
+    def arm_names(self) -> list[str]:
+        return [arm["name"] for arm in self.spec["arms"]]
+
+    @property
+    def baseline(self) -> str:
+        return self.spec["study"]["baseline"]
+
+    def arm(self, name: str) -> dict:
+        for arm in self.spec["arms"]:
+            if arm["name"] == name:
+                return arm
+        raise StudyError(f"Unknown arm {name!r} in study {self.name!r}; arms: {', '.join(self.arm_names)}.")
+
+    def select_arms(self, names: Iterable[str]) -> "Study":
+        """The same study restricted to ``names`` (the baseline is always kept)."""
+        keep = {self.arm(name)["name"] for name in names} | {self.baseline}
+        spec = dict(self.spec, arms=[arm for arm in self.spec["arms"] if arm["name"] in keep])
+        return Study(spec, self.source)
+
+    def run_config(self, arm_name: str, point: dict) -> dict:
+        """The config one run trains: base sections, then the arm's ``set``, then the grid point."""
+        config = json.loads(json.dumps({section: self.spec[section] for section in RUN_SECTIONS}))
+        for path, value in {**self.arm(arm_name)["set"], **point}.items():
+            try:
+                overrides.apply(config, path, json.loads(json.dumps(value)), sections=RUN_SECTIONS)
+            except StudyError as error:
+                raise StudyError(f"arm {arm_name!r}: {error}") from None
+        return config
+
+
+def resolve_path(name_or_path: str) -> Path:
+    """A packaged study name or a path to a ``.toml`` file."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise StudyError(f"Study file {str(path)!r} does not exist.")
+        return path
+    studies = builtin_studies()
+    if name_or_path not in studies:
+        raise StudyError(f"Unknown study {name_or_path!r}. Built-in studies: {', '.join(studies)}; "
+                         f"or pass the path of a study .toml file. `trainlab lab list` describes them.")
+    return Path(str(resources.files("trainlab.lab") / "studies" / f"{name_or_path}.toml"))
+
+
+def load_study(name_or_path: str, *, quick: bool = False, data: str | None = None, epochs: int | None = None,
+               seeds: int | None = None, assignments: Iterable[str] = (), arms: Iterable[str] = ()) -> Study:
+    """Read, validate and resolve a study.
+
+    Args:
+        name_or_path: a built-in study name (``trainlab lab list``) or a ``.toml`` path.
+        quick: merge the study's ``[quick]`` table (tiny grid, few epochs) over it.
+        data / epochs / seeds: shortcuts for ``data.name``, ``training.epochs``, ``protocol.seeds``.
+        assignments: ``"path=value"`` overrides, applied last (``--set``).
+        arms: run only these arms (plus the baseline); empty means all.
+
+    Raises:
+        StudyError: unknown study, unknown keys or wrong types (with the line), bad override
+            paths, unknown arms, a target or tuning metric that the runs do not record.
+    """
+    path = resolve_path(name_or_path)
+    text = path.read_text(encoding="utf-8")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise StudyError(f"{path}: not valid TOML: {error}") from None
+    spec = Validator(str(path), text).study(raw)
+    quick_sections = spec.pop("quick")
+    if quick:
+        for section, values in quick_sections.items():
+            spec[section].update(values)
+    shortcuts = {"data.name": data, "training.epochs": epochs, "protocol.seeds": seeds}
+    for key, value in shortcuts.items():
+        if value is not None:
+            overrides.apply(spec, key, value)
+    for assignment in assignments:
+        overrides.apply(spec, *overrides.parse_assignment(assignment))
+    spec = Validator(f"{path} after --quick/--set").study({**spec, "quick": {}})
+    del spec["quick"]
+    study = Study(spec, str(path))
+    arms = list(arms)
+    if arms:
+        study = study.select_arms(arms)
+    check_metrics(study)
+    check_report_sections(study)
+    for arm in study.arm_names:
+        study.run_config(arm, {})
+    return study
+
+
+def recorded_metrics(training: dict) -> list[str]:
+    """The per-epoch history keys a run records: losses and metrics, on training and validation."""
+    names = ["loss", *training["metrics"]]
+    return names + [f"val_{name}" for name in names]
+
+
+def check_metrics(study: Study) -> None:
+    recorded = recorded_metrics(study.spec["training"])
+    for key, metric in (("target.metric", study.spec["target"]["metric"]),
+                        ("tuning.metric", study.spec["tuning"]["metric"] or study.spec["target"]["metric"])):
+        if metric not in recorded:
+            raise StudyError(f"{key} {metric!r} is not recorded by this study's runs; {suggest(metric, recorded, 'metrics')} "
+                             f"Add its base name to training.metrics or pick a recorded one.")
+    tuning = study.spec["tuning"]["metric"] or study.spec["target"]["metric"]
+    if not tuning.startswith("val_"):
+        raise StudyError(f"tuning.metric {tuning!r} must be a validation metric (val_...): the protocol tunes on "
+                         f"the validation split only.")
+
+
+def check_report_sections(study: Study) -> None:
+    from trainlab.lab.extras import SECTIONS
+
+    for name in study.spec["study"]["report"]:
+        if name not in SECTIONS:
+            raise StudyError(f"study.report names an unknown section {name!r}; "
+                             f"{suggest(name, SECTIONS, 'sections')}")

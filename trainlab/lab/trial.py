@@ -1,0 +1,133 @@
+"""One run of a study: seed, build, train, (final runs only) test, and return its record.
+
+:func:`execute` is the function every executor runs (in-process, in a worker process or on a
+Dask worker). It never raises for a training problem: a run whose loss becomes NaN or infinite
+(or whose optimizer refuses non-finite gradients) comes back ``diverged``, any other exception
+``crashed`` with the error, so the study goes on and the report shows it.
+
+A record is plain JSON: the task (key, study, phase, arm, seed, grid point, config and its hash),
+``status`` and ``error``, the per-epoch ``history``, ``test`` metrics (final runs), the splits the
+run read, the library environment, and ``timing`` (the only part that differs between two
+executions of the same task).
+"""
+from __future__ import annotations
+
+import math
+import os
+import platform
+import time
+import traceback
+
+import numpy as np
+
+from trainlab.lab import build, data
+
+DIVERGENCE_ERRORS = (FloatingPointError, OverflowError)
+
+
+def environment() -> dict:
+    """Library and machine facts stored with every record (the report's provenance)."""
+    import trainlab
+
+    return {
+        "trainlab": trainlab.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+    }
+
+
+def _number(value):
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _history(raw: dict) -> dict[str, list]:
+    """Per-epoch lists of plain floats; NaN and infinities become None (strict JSON)."""
+    return {key: [_number(v) for v in values] for key, values in raw.items()}
+
+
+def _epoch_log():
+    """A callback that keeps every epoch's logs and duration, even if training stops with an error."""
+    from trainlab.callbacks import Callback
+
+    class EpochLog(Callback):
+        def __init__(self):
+            super().__init__()
+            self.logs: dict[str, list] = {}
+            self.seconds: list[float] = []
+            self._start = 0.0
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(time.perf_counter() - self._start)
+            for key, value in (logs or {}).items():
+                self.logs.setdefault(key, []).append(value)
+
+    return EpochLog()
+
+
+def execute(task: dict) -> dict:
+    """Train the run ``task`` describes (see :mod:`trainlab.lab.protocol`) and return its record.
+
+    BLAS is pinned to one thread so runs executing side by side do not oversubscribe the cores,
+    and so that serial and parallel execution do the same arithmetic. NumPy's overflow warnings
+    are silenced: tuning explores rates that diverge on purpose, and the record says so.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1), np.errstate(all="ignore"):
+        return _train(task)
+
+
+def _train(task: dict) -> dict:
+    from trainlab import backend, random
+
+    started = time.perf_counter()
+    record = {**task, "status": "ok", "error": None, "history": {}, "test": None}
+    config, training = task["config"], task["config"]["training"]
+    log = None
+    splits = data.load_splits(config["data"])
+    try:
+        log = _epoch_log()
+        backend.clear_session()
+        random.set_random_seed(task["seed"])
+        model = build.build_model(config, splits.sample_shape, splits.num_classes)
+        history = model.fit(*splits.train, batch_size=training["batch_size"], epochs=training["epochs"],
+                            validation_data=splits.validation, callbacks=[*build.build_callbacks(training), log],
+                            verbose=0, shuffle=True)
+        record["history"] = _history(history.history)
+        if any(v is None for v in record["history"].get("loss", [])):
+            record.update(status="diverged", error="the training loss became NaN or infinite")
+        elif task["phase"] == "final":
+            scores = model.evaluate(*splits.test, verbose=0, return_dict=True)
+            record["test"] = {name: _number(value) for name, value in scores.items()}
+    except DIVERGENCE_ERRORS as error:
+        record.update(status="diverged", error=f"{type(error).__name__}: {error}")
+        record["history"] = _history(log.logs)
+    except Exception as error:  # the study goes on; the record says what broke
+        record.update(status="crashed", error=_describe(error))
+        record["history"] = _history(log.logs) if log is not None else {}
+    record["splits_read"] = sorted(splits.reads)
+    record["environment"] = environment()
+    record["timing"] = {
+        "epoch_seconds": list(log.seconds) if log is not None else [],
+        "wall_seconds": time.perf_counter() - started,
+    }
+    return record
+
+
+def _describe(error: BaseException) -> str:
+    """The error and the innermost frames of its traceback (enough to find the bug)."""
+    frames = traceback.format_exception(type(error), error, error.__traceback__, limit=-3)
+    return "".join(frames).strip()
+
+
+def crashed_record(task: dict, error: BaseException | str) -> dict:
+    """The record of a run whose worker died (no history: nothing came back from it)."""
+    return {**task, "status": "crashed", "error": str(error) if isinstance(error, str) else _describe(error),
+            "history": {}, "test": None, "splits_read": [], "environment": environment(),
+            "timing": {"epoch_seconds": [], "wall_seconds": None}}

@@ -16,6 +16,21 @@ def snake_case(name: str) -> str:
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
+class Configurable:
+    """Constructor arguments in, constructor arguments out: ``get_config`` / ``from_config``.
+
+    Every registered component class derives from this, so ``registry.serialize`` and
+    ``registry.deserialize`` can round-trip it through JSON.
+    """
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+
 class Registry:
     """Maps names (class names and snake_case aliases) to component classes or functions."""
 

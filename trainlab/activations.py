@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainlab._registry import Registry
+from trainlab._registry import Configurable, Registry
 
 registry = Registry("activation")
 
@@ -30,7 +30,7 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-class Activation:
+class Activation(Configurable):
     """Base: ``forward`` and ``backward``; stateless apart from its hyperparameters."""
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
@@ -41,13 +41,6 @@ class Activation:
 
     def backward(self, a: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
         raise NotImplementedError
-
-    def get_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"

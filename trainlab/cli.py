@@ -4,9 +4,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from trainlab import __version__, train_command
+from trainlab import __version__, lr_find_command, paths_command, train_command
+from trainlab.lab import command as lab_command
 
-COMMANDS = [train_command]
+COMMANDS = [train_command, lab_command, lr_find_command, paths_command]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,23 +15,16 @@ from __future__ import annotations
 import numpy as np
 
 from trainlab import backend
-from trainlab._registry import Registry
+from trainlab._registry import Configurable, Registry
 
 registry = Registry("constraint")
 
 
-class Constraint:
+class Constraint(Configurable):
     """Base: ``__call__(w)`` returns the projected weights (a new array)."""
 
     def __call__(self, w: np.ndarray) -> np.ndarray:
         raise NotImplementedError
-
-    def get_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
 
 
 def _norms(w: np.ndarray, axis) -> np.ndarray:

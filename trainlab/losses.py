@@ -16,12 +16,12 @@ from __future__ import annotations
 import numpy as np
 
 from trainlab import activations, backend
-from trainlab._registry import Registry
+from trainlab._registry import Configurable, Registry
 
 registry = Registry("loss")
 
 
-class Loss:
+class Loss(Configurable):
     """Base class. ``from_logits=True`` means ``y_pred`` are logits, not probabilities."""
 
     fused_activation: type | None = None  # the output activation this loss can fuse with
@@ -48,10 +48,6 @@ class Loss:
 
     def get_config(self) -> dict:
         return {"from_logits": self.from_logits}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 def _clipped_probabilities(y_pred):

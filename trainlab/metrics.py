@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainlab._registry import Registry
+from trainlab._registry import Configurable, Registry
 
 registry = Registry("metric")
 
 
-class Metric:
+class Metric(Configurable):
     name = "metric"
 
     def __init__(self, name: str | None = None):
@@ -33,10 +33,6 @@ class Metric:
 
     def get_config(self) -> dict:
         return {"name": self.name}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 class _Accuracy(Metric):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainlab._registry import Registry
+from trainlab._registry import Configurable, Registry
 
 registry = Registry("regularizer")
 
@@ -27,7 +27,7 @@ def _factor(value, name: str) -> float:
     return value
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """Base: ``__call__(w)`` is the penalty, ``gradient(w)`` its derivative."""
 
     def __call__(self, w: np.ndarray) -> float:
@@ -38,10 +38,6 @@ class Regularizer:
 
     def get_config(self) -> dict:
         raise NotImplementedError
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
 
 
 @registry.register("l1_l2", "L1L2")

@@ -9,7 +9,7 @@ from trainlab import callbacks, cli, initializers, layers, optimizers
 from trainlab.diagnostics_rules import PROBLEMS, REMEDIES, Thresholds, gradient_findings
 
 RECORD_KEYS = {"epoch", "loss", "probe_loss", "layers", "params"}
-LAYER_KEYS = {"class_name", "activation", "mean", "std", "saturated_fraction", "dead_fraction"}
+LAYER_KEYS = {"class_name", "activation", "mean", "std", "saturated_fraction", "dead_fraction", "depth"}
 PARAM_KEYS = {"grad_norm", "weight_norm", "update_ratio"}
 
 

@@ -49,6 +49,14 @@ def layer_example(cls, dtype="float64"):
 # (registry kind, class name) -> instance factory, for components without a no-argument constructor
 CONFIG_EXAMPLES = {
     ("learning-rate schedule", "ExponentialDecay"): lambda: optimizers.schedules.ExponentialDecay(0.01, 100, 0.5),
+    ("learning-rate schedule", "PiecewiseConstantDecay"):
+        lambda: optimizers.schedules.PiecewiseConstantDecay([10, 20], [0.1, 0.01, 0.001]),
+    ("learning-rate schedule", "InverseTimeDecay"): lambda: optimizers.schedules.InverseTimeDecay(0.01, 100, 0.5),
+    ("learning-rate schedule", "PowerDecay"): lambda: optimizers.schedules.PowerDecay(0.01, 100, 2.0),
+    ("learning-rate schedule", "PolynomialDecay"): lambda: optimizers.schedules.PolynomialDecay(0.01, 100, cycle=True),
+    ("learning-rate schedule", "CosineDecay"):
+        lambda: optimizers.schedules.CosineDecay(0.001, 100, alpha=0.1, warmup_target=0.01, warmup_steps=10),
+    ("learning-rate schedule", "OneCycle"): lambda: optimizers.schedules.OneCycle(100, 0.1),
 }
 
 

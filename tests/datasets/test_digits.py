@@ -72,3 +72,13 @@ def test_bad_test_fraction(test_fraction, message):
 def test_bad_seed():
     with pytest.raises(ValueError, match="seed must be a non-negative integer"):
         digits.load_data(seed=-1)
+
+
+def test_bundled_csv_equals_scikit_learns_loader():
+    from sklearn.datasets import load_digits
+
+    from trainlab.datasets.digits import _read_bundled_csv
+
+    pixels, labels = _read_bundled_csv()
+    reference = load_digits()
+    assert np.array_equal(pixels, reference.data) and np.array_equal(labels, reference.target)

@@ -4,3 +4,6 @@ from trainlab.callbacks.history import History
 from trainlab.callbacks.monitor import MonitorCallback
 from trainlab.callbacks.progress import ProgbarLogger
 from trainlab.callbacks.diagnostics import Diagnostics
+from trainlab.callbacks.learning_rate_scheduler import LearningRateScheduler
+from trainlab.callbacks.one_cycle import OneCycleScheduler
+from trainlab.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau

@@ -50,8 +50,9 @@ def _activation_name(layer) -> str | None:
     return name if isinstance(name, str) else name["class_name"]
 
 
-def activation_statistics(layer, outputs: np.ndarray) -> dict:
-    """Mean, std, saturated and dead fractions of one layer's outputs on the probe batch."""
+def activation_statistics(layer, outputs: np.ndarray, histogram_bins: int = 0) -> dict:
+    """Mean, std, saturated and dead fractions of one layer's outputs on the probe batch; with
+    ``histogram_bins`` > 0 also ``histogram`` = {edges, counts} over the outputs' finite range."""
     flat = outputs.reshape(len(outputs), -1)
     activation = getattr(layer, "activation", None)
     saturated = dead = None
@@ -63,9 +64,14 @@ def activation_statistics(layer, outputs: np.ndarray) -> dict:
         dead = np.mean(np.all(flat <= 0, axis=0))
     with np.errstate(all="ignore"):
         mean, std = flat.mean(), flat.std()
-    return {"class_name": type(layer).__name__, "activation": _activation_name(layer), "mean": _number(mean),
-            "std": _number(std), "saturated_fraction": None if saturated is None else float(saturated),
-            "dead_fraction": None if dead is None else float(dead)}
+    statistics = {"class_name": type(layer).__name__, "activation": _activation_name(layer), "mean": _number(mean),
+                  "std": _number(std), "saturated_fraction": None if saturated is None else float(saturated),
+                  "dead_fraction": None if dead is None else float(dead)}
+    if histogram_bins:
+        finite = flat[np.isfinite(flat)]
+        counts, edges = np.histogram(finite, bins=histogram_bins) if finite.size else (np.zeros(0), np.zeros(0))
+        statistics["histogram"] = {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
+    return statistics
 
 
 def probe_gradients(model, x: np.ndarray, y: np.ndarray) -> tuple[float, list[np.ndarray]]:
@@ -101,6 +107,9 @@ class Diagnostics(MonitorCallback):
         seed: seed of the probe sample (default 0). An explicit seed keeps the callback from drawing
             on trainlab's root seed sequence, so adding it leaves training's random numbers alone.
         probe: optional ``(x, y)`` to probe instead of a sample of ``fit``'s training data.
+        histogram_bins: when > 0 (default 0: off), each layer's record also holds a histogram of its
+            outputs on the probe batch, ``{"edges": [bins + 1 floats], "counts": [bins ints]}`` over
+            the finite outputs' range (empty lists when none is finite).
         **thresholds: when each problem is flagged; names and defaults in
             :class:`trainlab.diagnostics_rules.Thresholds`.
 
@@ -108,7 +117,7 @@ class Diagnostics(MonitorCallback):
         records: one JSON-safe dict per probe: ``epoch`` (epochs completed, 0 = before training),
             ``loss`` (training loss of that epoch; None before training), ``probe_loss``,
             ``layers`` {name: {class_name, activation, mean, std, saturated_fraction,
-            dead_fraction}}, ``params`` {"layer/weight": {grad_norm, weight_norm, update_ratio}}.
+            dead_fraction, depth (position in the model)[, histogram]}}, ``params`` {"layer/weight": {grad_norm, weight_norm, update_ratio}}.
             Values that do not apply, or are not finite, are None.
         findings: :class:`Finding` (problem, layer, evidence, remedy, epoch), each problem once.
         losses: the training loss of every epoch (None where not finite).
@@ -124,19 +133,22 @@ class Diagnostics(MonitorCallback):
         the findings made until then stay on this object.
     """
 
-    def __init__(self, every: int = 1, sample_size: int = 256, seed: int | None = 0, probe=None, **thresholds):
+    def __init__(self, every: int = 1, sample_size: int = 256, seed: int | None = 0, probe=None,
+                 histogram_bins: int = 0, **thresholds):
         unknown = set(thresholds) - set(Thresholds.__dataclass_fields__)
         if unknown:
             raise TypeError(f"Diagnostics got unknown arguments {sorted(unknown)}; thresholds are "
                             f"{', '.join(Thresholds.__dataclass_fields__)}.")
         self.thresholds = Thresholds(**thresholds)
         super().__init__(monitor="loss", mode="min", min_delta=self.thresholds.plateau_min_delta)
-        for name, value in (("every", every), ("sample_size", sample_size)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"Diagnostics {name} must be an integer >= 1; got {value!r}")
+        for name, value, least in (("every", every, 1), ("sample_size", sample_size, 1),
+                                   ("histogram_bins", histogram_bins, 0)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+                raise ValueError(f"Diagnostics {name} must be an integer >= {least}; got {value!r}")
         if probe is not None and (not isinstance(probe, (tuple, list)) or len(probe) != 2):
             raise ValueError(f"Diagnostics probe must be a pair (x, y); got {type(probe).__name__}")
         self.every, self.sample_size, self.seed, self.probe = int(every), int(sample_size), seed, probe
+        self.histogram_bins = int(histogram_bins)
         self._reset()
 
     def _reset(self) -> None:
@@ -180,8 +192,9 @@ class Diagnostics(MonitorCallback):
     # -- measuring and judging ------------------------------------------------------------------
     def _measure(self, epoch: int, loss: float | None) -> dict:
         probe_loss, outputs = probe_gradients(self.model, self._probe_x, self._probe_y)
-        layers = {layer.name: activation_statistics(layer, out)
-                  for layer, out in zip(self.model._layers, outputs) if not isinstance(layer, Input)}
+        # ``depth`` keeps the layer order for readers of the JSON, whose keys may come back sorted.
+        layers = {layer.name: {**activation_statistics(layer, out, self.histogram_bins), "depth": depth}
+                  for depth, (layer, out) in enumerate(zip(self.model._layers, outputs)) if not isinstance(layer, Input)}
         params = {}
         for layer in self.model.layers:
             if not layer.trainable:

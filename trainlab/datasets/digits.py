@@ -10,6 +10,9 @@ Learning Repository, 1998 (the test part of which scikit-learn ships).
 """
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 
 from trainlab import random
@@ -39,12 +42,8 @@ def load_data(test_fraction: float = 0.2, seed: int = 0):
     """
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be in (0, 1), e.g. 0.2; got {test_fraction!r}")
-    # Imported here: scikit-learn takes about a second to import and only this loader needs it.
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
-    images = np.rint(bunch.images * (255 / MAX_PIXEL)).astype(np.uint8)
-    labels = bunch.target.astype(np.uint8)
+    pixels, labels = _read_bundled_csv()
+    images = np.rint(pixels.reshape(-1, SIDE, SIDE) * (255 / MAX_PIXEL)).astype(np.uint8)
     rng = random.generator(seed)
     is_test = np.zeros(len(labels), dtype=bool)
     for label in range(N_CLASSES):
@@ -58,3 +57,19 @@ def load_data(test_fraction: float = 0.2, seed: int = 0):
             )
         is_test[rng.choice(members, size=n_test, replace=False)] = True
     return (images[~is_test], labels[~is_test]), (images[is_test], labels[is_test])
+
+
+def _read_bundled_csv() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's ``datasets/data/digits.csv.gz``, read without importing scikit-learn.
+
+    Importing ``sklearn.datasets`` costs about a second, paid again by every lab worker process;
+    the file itself is 64 pixel columns and a label column.
+    """
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("The digits dataset ships with scikit-learn: pip install scikit-learn")
+    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
+    table = np.loadtxt(path, delimiter=",", dtype=np.float64)
+    if table.shape != (N_SAMPLES, SIDE * SIDE + 1):
+        raise ValueError(f"{path} has shape {table.shape}; expected ({N_SAMPLES}, {SIDE * SIDE + 1})")
+    return table[:, :-1], table[:, -1].astype(np.uint8)

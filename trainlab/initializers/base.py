@@ -10,7 +10,7 @@ import numpy as np
 
 from trainlab import backend
 from trainlab import random as tl_random
-from trainlab._registry import Registry
+from trainlab._registry import Configurable, Registry
 
 registry = Registry("initializer")
 
@@ -27,7 +27,7 @@ def fans(shape: tuple[int, ...]) -> tuple[int, int]:
     return shape[-2] * receptive, shape[-1] * receptive
 
 
-class Initializer:
+class Initializer(Configurable):
     """Base class: stores ``seed``; subclasses implement ``sample(shape, rng)``.
 
     Deterministic initializers set ``random = False`` so they never draw a generator from the
@@ -54,10 +54,6 @@ class Initializer:
 
     def get_config(self) -> dict:
         return {"seed": self.seed}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
 
 
 @registry.register("zeros")

@@ -101,6 +101,23 @@ def build_callbacks(training: dict) -> list:
                       **_arguments(spec)) for spec in training["callbacks"]]
 
 
+def callback_data(specs: list[dict], built: list) -> dict[str, dict]:
+    """What each callback of ``training.callbacks`` recorded, for the run record: ``{name: to_dict()}``.
+
+    Only callbacks exposing ``to_dict()`` (e.g. ``Diagnostics``) contribute; a name used twice gets a
+    ``_2``, ``_3``... suffix in list order, so report sections find a callback's data by its name.
+    """
+    found: dict[str, dict] = {}
+    for spec, callback in zip(specs, built):
+        if callable(getattr(callback, "to_dict", None)):
+            key, count = spec["name"], 1
+            while key in found:
+                count += 1
+                key = f"{spec['name']}_{count}"
+            found[key] = callback.to_dict()
+    return found
+
+
 def build_model(config: dict, sample_shape: tuple[int, ...], num_classes: int):
     """A compiled ``Sequential`` model for a run config (see :func:`hidden_block`)."""
     from trainlab import layers, models

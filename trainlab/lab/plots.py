@@ -13,7 +13,8 @@ from trainlab.lab.results import curves
 DPI = 110
 
 
-def _figure(columns: int = 1):
+def new_figure(columns: int = 1):
+    """An Agg figure with ``columns`` side-by-side axes: ``(figure, [axes...])``."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -22,7 +23,7 @@ def _figure(columns: int = 1):
     return figure, [figure.add_subplot(1, columns, i + 1) for i in range(columns)]
 
 
-def _png(figure) -> bytes:
+def to_png(figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
@@ -52,7 +53,7 @@ def _bands(axes, summary: dict, key: str, title: str, log: bool = False) -> bool
 
 def learning_curves(summary: dict) -> bytes | None:
     """Validation target metric and training loss per epoch (final runs, mean ± std over seeds)."""
-    figure, (left, right) = _figure(2)
+    figure, (left, right) = new_figure(2)
     metric = f"val_{summary['base']}"
     if not _bands(left, summary, metric, f"{metric} (mean ± std over seeds)"):
         return None
@@ -60,16 +61,16 @@ def learning_curves(summary: dict) -> bytes | None:
     if summary["metric"] == metric:
         left.axhline(summary["target"], color="grey", linestyle="--", linewidth=1, label="target")
     left.legend(fontsize="small")
-    return _png(figure)
+    return to_png(figure)
 
 
 def learning_rate_curves(summary: dict) -> bytes | None:
     """The learning rate at the end of each epoch, when the runs recorded it."""
-    figure, (axes,) = _figure()
+    figure, (axes,) = new_figure()
     if not any(_bands(axes, summary, key, "learning rate per epoch", log=True) for key in ("learning_rate", "lr")):
         return None
     axes.legend(fontsize="small")
-    return _png(figure)
+    return to_png(figure)
 
 
 def tuning_curves(summary: dict) -> bytes | None:
@@ -80,7 +81,7 @@ def tuning_curves(summary: dict) -> bytes | None:
     firsts = [(next(iter(point.items())), score) for arm in summary["arms"] for point, score in arm.tuning]
     if not firsts or not all(isinstance(value, (int, float)) for (_, value), _ in firsts):
         return None
-    figure, (axes,) = _figure()
+    figure, (axes,) = new_figure()
     for arm in summary["arms"]:
         points = sorted(((next(iter(point.values())), score) for point, score in arm.tuning), key=lambda p: p[0])
         axes.plot([value for value, _ in points], [float("nan") if s is None else s for _, s in points],
@@ -91,7 +92,7 @@ def tuning_curves(summary: dict) -> bytes | None:
     axes.set_title(f"tuning: best {summary['tuning_metric']} (tuning seed)")
     axes.grid(alpha=0.3)
     axes.legend(fontsize="small")
-    return _png(figure)
+    return to_png(figure)
 
 
 STANDARD = {

@@ -108,8 +108,9 @@ def blocks(study: Study, records: list[dict], sessions: list[dict]) -> tuple[lis
                ("h2", "Results"), results_table(summary, table), *failures_table(records)]
     for stem, (caption, png) in plots.standard_figures(summary).items():
         content += [("h2", caption), ("figure", stem, caption, png)]
+    sections = extras.load_sections()
     for name in study.spec["study"]["report"]:
-        content += extras.SECTIONS[name](summary, table)
+        content += sections[name](summary, table)
     content += [("h2", "Provenance"), provenance(study, records, sessions)]
     return content, table
 

@@ -159,9 +159,10 @@ def check_metrics(study: Study) -> None:
 
 
 def check_report_sections(study: Study) -> None:
-    from trainlab.lab.extras import SECTIONS
+    from trainlab.lab.extras import load_sections
 
+    sections = load_sections()
     for name in study.spec["study"]["report"]:
-        if name not in SECTIONS:
+        if name not in sections:
             raise StudyError(f"study.report names an unknown section {name!r}; "
-                             f"{suggest(name, SECTIONS, 'sections')}")
+                             f"{suggest(name, sections, 'sections')}")

@@ -6,8 +6,9 @@ Dask worker). It never raises for a training problem: a run whose loss becomes N
 ``crashed`` with the error, so the study goes on and the report shows it.
 
 A record is plain JSON: the task (key, study, phase, arm, seed, grid point, config and its hash),
-``status`` and ``error``, the per-epoch ``history``, ``test`` metrics (final runs), the splits the
-run read, the library environment, and ``timing`` (the only part that differs between two
+``status`` and ``error``, the per-epoch ``history``, ``test`` metrics (final runs), ``callbacks``
+(``{name: to_dict()}`` of the study's callbacks that have one, e.g. ``Diagnostics``; kept for
+diverged runs too), the splits the run read, the library environment, and ``timing`` (the only part that differs between two
 executions of the same task).
 """
 from __future__ import annotations
@@ -87,17 +88,18 @@ def _train(task: dict) -> dict:
     from trainlab import backend, random
 
     started = time.perf_counter()
-    record = {**task, "status": "ok", "error": None, "history": {}, "test": None}
+    record = {**task, "status": "ok", "error": None, "history": {}, "test": None, "callbacks": {}}
     config, training = task["config"], task["config"]["training"]
-    log = None
+    log, callbacks = None, []
     splits = data.load_splits(config["data"])
     try:
         log = _epoch_log()
         backend.clear_session()
         random.set_random_seed(task["seed"])
         model = build.build_model(config, splits.sample_shape, splits.num_classes)
+        callbacks = build.build_callbacks(training)
         history = model.fit(*splits.train, batch_size=training["batch_size"], epochs=training["epochs"],
-                            validation_data=splits.validation, callbacks=[*build.build_callbacks(training), log],
+                            validation_data=splits.validation, callbacks=[*callbacks, log],
                             verbose=0, shuffle=True)
         record["history"] = _history(history.history)
         if any(v is None for v in record["history"].get("loss", [])):
@@ -111,6 +113,7 @@ def _train(task: dict) -> dict:
     except Exception as error:  # the study goes on; the record says what broke
         record.update(status="crashed", error=_describe(error))
         record["history"] = _history(log.logs) if log is not None else {}
+    record["callbacks"] = build.callback_data(training["callbacks"], callbacks)
     record["splits_read"] = sorted(splits.reads)
     record["environment"] = environment()
     record["timing"] = {
@@ -129,5 +132,5 @@ def _describe(error: BaseException) -> str:
 def crashed_record(task: dict, error: BaseException | str) -> dict:
     """The record of a run whose worker died (no history: nothing came back from it)."""
     return {**task, "status": "crashed", "error": str(error) if isinstance(error, str) else _describe(error),
-            "history": {}, "test": None, "splits_read": [], "environment": environment(),
+            "history": {}, "test": None, "callbacks": {}, "splits_read": [], "environment": environment(),
             "timing": {"epoch_seconds": [], "wall_seconds": None}}

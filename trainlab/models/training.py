@@ -31,6 +31,11 @@ from trainlab.callbacks.progress import ProgbarLogger
 from trainlab.models import validation
 
 
+def callback_states(callbacks) -> list[dict]:
+    """``[{"class_name", "state"}]`` for every callback holding state (JSON-safe, for checkpoints)."""
+    return [{"class_name": type(c).__name__, "state": c.get_state()} for c in callbacks if c.get_state()]
+
+
 class TrainingMixin:
     """The training half of a model; the structure half (layers, forward, backward) is the host."""
 
@@ -43,6 +48,9 @@ class TrainingMixin:
         self._training_plan = None
         self.history: History | None = None
         self.shuffle_rng = tl_random.generator()
+        self.epochs_completed = 0  # epochs finished so far, across fits and save/load
+        self._last_callbacks: list = []
+        self._saved_callback_states: list[dict] = []
 
     # -- compile --------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None) -> None:
@@ -125,7 +133,8 @@ class TrainingMixin:
         history = self.history if (initial_epoch > 0 and self.history is not None) else History()
         steps = -(-len(x) // batch_size)
         user_callbacks = list(callbacks or [])
-        chain = [history, *user_callbacks] + ([ProgbarLogger(verbose)] if verbose else [])
+        # History after the user's callbacks, as in Keras, so keys they add to the logs (``lr``) are recorded.
+        chain = [*user_callbacks, history] + ([ProgbarLogger(verbose)] if verbose else [])
         params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size}
         callback_list = CallbackList(chain, self, params)
         self.history = history
@@ -135,6 +144,9 @@ class TrainingMixin:
         self._stop_on_nan = any(getattr(callback, "stops_on_nan", False) for callback in user_callbacks)
 
         callback_list.call("on_train_begin", {})
+        if initial_epoch > 0:
+            self._restore_callback_states(user_callbacks)
+        self._last_callbacks = user_callbacks
         for epoch in range(initial_epoch, epochs):
             callback_list.call("on_epoch_begin", epoch, {})
             logs = self._run_epoch(x, y, batch_size, shuffle, callback_list)
@@ -144,10 +156,26 @@ class TrainingMixin:
                 logs.update({f"val_{key}": value for key, value in val_logs.items()})
             logs["learning_rate"] = self.optimizer.current_learning_rate()
             callback_list.call("on_epoch_end", epoch, logs)
+            self.epochs_completed = epoch + 1
             if self.stop_training:
                 break
         callback_list.call("on_train_end", {})
+        self._saved_callback_states = callback_states(user_callbacks)
         return history
+
+    # -- exact resume ---------------------------------------------------------------------------
+    def _restore_callback_states(self, callbacks) -> None:
+        """On ``fit(initial_epoch=k)``: give each callback the state its counterpart had when the
+        previous run (this process's last ``fit``, or the one saved in the loaded file) ended.
+        Counterparts are matched by class name and order; callbacks without one start fresh."""
+        saved = getattr(self, "_saved_callback_states", None) or []
+        remaining: dict[str, list[dict]] = {}
+        for entry in saved:
+            remaining.setdefault(entry["class_name"], []).append(entry["state"])
+        for callback in callbacks:
+            states = remaining.get(type(callback).__name__)
+            if states:
+                callback.set_state(states.pop(0))
 
     def _plan_training(self) -> dict:
         """What the step needs, resolved once per fit: trainable params, constraints, the fused path."""

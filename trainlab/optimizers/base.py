@@ -30,7 +30,7 @@ import numpy as np
 
 from trainlab._registry import Registry
 from trainlab.backend import Variable
-from trainlab.optimizers import transforms
+from trainlab.optimizers import _kernels, transforms
 
 registry = Registry("optimizer")
 
@@ -92,6 +92,7 @@ class Optimizer:
     """
 
     slot_names: tuple[str, ...] = ()
+    optional_slot_names: tuple[str, ...] = ()  # created by optional_slot when a hyperparameter needs them
     default_learning_rate = 0.001
 
     def __init__(self, learning_rate=None, *, clipvalue=None, clipnorm=None, global_clipnorm=None,
@@ -128,7 +129,9 @@ class Optimizer:
         """The current rate as a live Variable (a read-only snapshot when a schedule is attached)."""
         if self._schedule is None:
             return self._hyperparameters["learning_rate"]
-        return Variable(float(self._schedule(self.iterations)), "learning_rate", _refuse_while_scheduled)
+        snapshot = Variable(float(self._schedule(self.iterations)), "learning_rate")
+        snapshot._validate = _refuse_while_scheduled  # after construction: reading must not count as setting
+        return snapshot
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:
@@ -178,6 +181,18 @@ class Optimizer:
     def slots(self, path: str) -> dict[str, np.ndarray]:
         return self._slots[path]
 
+    def optional_slot(self, slots: dict[str, np.ndarray], name: str, param: np.ndarray,
+                      needed: bool) -> np.ndarray | None:
+        """A slot that exists only while a live hyperparameter needs it (e.g. momentum > 0).
+
+        Created at its initial value the first step it is needed, kept afterwards (a momentum
+        set back to 0 leaves the velocity in place, so raising it again continues from it).
+        """
+        slot = slots.get(name)
+        if slot is None and needed:
+            slot = slots[name] = self.initial_slot(name, param)
+        return slot
+
     # -- the pipeline ---------------------------------------------------------------------------
     def apply(self, grads: Mapping[str, np.ndarray], params: Mapping[str, np.ndarray],
               constraints: Mapping[str, Callable] | None = None) -> None:
@@ -188,7 +203,7 @@ class Optimizer:
         lr = self.current_learning_rate()
         if self.weight_decay:
             for param in params.values():
-                param -= param * np.asarray(self.weight_decay * lr, param.dtype)
+                _kernels.decay_weights(param, self.weight_decay * lr)
         self.begin_step(lr)
         for path, param in params.items():
             self.update_step(param, grads[path], self._slots[path], lr)
@@ -224,8 +239,7 @@ class Optimizer:
         raise NotImplementedError
 
     def _check_finite(self, grads: Mapping[str, np.ndarray]) -> None:
-        # One summing pass: any NaN/inf anywhere makes the total non-finite.
-        if math.isfinite(sum(float(np.sum(g)) for g in grads.values())):
+        if _kernels.all_finite(grads.values()):
             return
         bad = [path for path, g in grads.items() if not np.isfinite(g).all()]
         if bad:
@@ -279,8 +293,9 @@ class Optimizer:
         self.set_extra_state(extra)
         for key, value in state.items():
             path, _, slot = key.rpartition("/")
-            if slot not in self.slot_names:
-                raise ValueError(f"Optimizer state has unknown slot {key!r}; {self.name} slots are {self.slot_names}")
+            known = (*self.slot_names, *self.optional_slot_names)
+            if slot not in known:
+                raise ValueError(f"Optimizer state has unknown slot {key!r}; {self.name} slots are {known}")
             slots = self._slots.setdefault(path, {})
             if slot in slots and slots[slot].shape != np.shape(value):
                 raise ValueError(f"Optimizer slot {key!r} has shape {slots[slot].shape}; saved {np.shape(value)}")

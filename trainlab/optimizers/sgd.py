@@ -1,8 +1,7 @@
 """Stochastic gradient descent, with momentum and Nesterov momentum."""
 from __future__ import annotations
 
-import numpy as np
-
+from trainlab.optimizers import _kernels
 from trainlab.optimizers.base import Hyperparameter, Optimizer, check_unit_interval, registry
 
 
@@ -22,13 +21,17 @@ class SGD(Optimizer):
 
     Args:
         learning_rate: η > 0 (default 0.01) or a schedule.
-        momentum: β in [0, 1) (default 0). The velocity slot exists when β > 0 at construction
-            or is created (at zero) the first step β becomes > 0.
+        momentum: β in [0, 1) (default 0). The ``velocity`` slot is created (at zero) the first
+            step β > 0, so a callback may switch momentum on mid-run.
         nesterov: use Nesterov accelerated gradient (NAG).
         **kwargs: clipping, weight decay and legacy arguments of :class:`Optimizer`.
+
+    Raises:
+        ValueError: η ≤ 0 or not finite; β outside [0, 1).
     """
 
     default_learning_rate = 0.01
+    optional_slot_names = ("velocity",)
     momentum = Hyperparameter(check_unit_interval)
 
     def __init__(self, learning_rate=None, momentum: float = 0.0, nesterov: bool = False, **kwargs):
@@ -38,23 +41,12 @@ class SGD(Optimizer):
 
     @property
     def slot_names(self):
-        return ("velocity",) if self.momentum.value > 0 or any(self._slots.values()) else ()
+        return ("velocity",) if self.momentum.value > 0 else ()
 
     def update_step(self, param, grad, slots, lr):
-        beta = self.momentum.value
-        if beta == 0 and not slots:
-            param -= lr * grad
-            return
-        if not slots:
-            slots["velocity"] = np.zeros_like(param)
-        velocity = slots["velocity"]
-        step = lr * grad
-        velocity *= beta
-        velocity -= step
-        if self.nesterov:
-            param += beta * velocity - step
-        else:
-            param += velocity
+        momentum = self.momentum.value
+        velocity = self.optional_slot(slots, "velocity", param, needed=momentum > 0)
+        _kernels.sgd(param, grad, velocity, lr, momentum, self.nesterov)
 
     def get_config(self):
         return {**super().get_config(), "nesterov": self.nesterov}

@@ -52,7 +52,8 @@ def save_model(model, filepath, training_state: dict | None = None) -> None:
                              "loss": losses_module.serialize(model.loss),
                              "metrics": [m if isinstance(m, str) else m.name for m in model._metric_identifiers]}
         arrays["optimizer.npz"] = model.optimizer.get_state()
-    config["training_state"] = {"shuffle_rng": model.shuffle_rng.bit_generator.state, **(training_state or {})}
+    config["training_state"] = {"shuffle_rng": model.shuffle_rng.bit_generator.state, **resume_state(model),
+                                **(training_state or {})}
     write_archive(filepath, {"metadata.json": _metadata(), "config.json": config}, arrays)
 
 
@@ -80,7 +81,26 @@ def load_model(filepath, compile: bool = True):
     if rng_state is not None:
         model.shuffle_rng.bit_generator.state = rng_state
     model.training_state = config.get("training_state", {})
+    restore_resume_state(model, model.training_state)
     return model
+
+
+def resume_state(model) -> dict:
+    """What exact resume needs beyond weights, optimizer state and the shuffle RNG: the epoch
+    reached, every layer's ``rng`` (dropout masks, RReLU slopes) and the last fit's callback states."""
+    from trainlab.models.training import callback_states
+
+    return {"epoch": model.epochs_completed,
+            "layer_rngs": {layer.name: layer.rng.bit_generator.state for layer in model._layers
+                           if isinstance(getattr(layer, "rng", None), np.random.Generator)},
+            "callbacks": callback_states(model._last_callbacks)}
+
+
+def restore_resume_state(model, state: dict) -> None:
+    model.epochs_completed = int(state.get("epoch", 0))
+    for name, rng_state in state.get("layer_rngs", {}).items():
+        model.get_layer(name).rng.bit_generator.state = rng_state
+    model._saved_callback_states = list(state.get("callbacks", []))
 
 
 def save_weights(model, filepath) -> None:

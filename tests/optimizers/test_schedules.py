@@ -1,0 +1,127 @@
+"""Every schedule against its closed form, at boundaries and in between; 1cycle's phases; errors."""
+import math
+
+import pytest
+
+from trainlab import optimizers
+from trainlab.optimizers import schedules
+
+
+def test_exponential_decay():
+    s = schedules.ExponentialDecay(0.01, decay_steps=20, decay_rate=0.1)
+    assert s(0) == 0.01
+    assert s(20) == pytest.approx(0.001)
+    assert s(10) == pytest.approx(0.01 * 0.1 ** 0.5)
+    stair = schedules.ExponentialDecay(0.01, 20, 0.1, staircase=True)
+    assert stair(19) == 0.01 and stair(20) == pytest.approx(0.001) and stair(39) == pytest.approx(0.001)
+
+
+def test_piecewise_constant_boundary_gets_the_earlier_value():
+    s = schedules.PiecewiseConstantDecay(boundaries=[5, 15], values=[0.01, 0.005, 0.001])
+    assert [s(t) for t in (0, 4, 5, 5.5, 6, 15, 16, 1000)] == [0.01, 0.01, 0.01, 0.005, 0.005, 0.005, 0.001, 0.001]
+
+
+def test_inverse_time_decay():
+    s = schedules.InverseTimeDecay(0.1, decay_steps=10, decay_rate=0.5)
+    assert s(0) == 0.1 and s(10) == pytest.approx(0.1 / 1.5) and s(5) == pytest.approx(0.1 / 1.25)
+    stair = schedules.InverseTimeDecay(0.1, 10, 0.5, staircase=True)
+    assert stair(9) == 0.1 and stair(10) == pytest.approx(0.1 / 1.5)
+
+
+def test_power_decay_is_the_notes_formula():
+    s = schedules.PowerDecay(0.01, decay_steps=100, power=2.0)
+    assert s(0) == 0.01
+    assert s(100) == pytest.approx(0.01 / 4)       # t = s: η₀ / 2^c
+    assert s(200) == pytest.approx(0.01 / 9)       # t = 2s: η₀ / 3^c
+    assert s(50) == pytest.approx(0.01 / 1.5 ** 2)
+    c1 = schedules.PowerDecay(0.01, 100)
+    assert c1(300) == pytest.approx(schedules.InverseTimeDecay(0.01, 100, 1.0)(300))
+
+
+def test_polynomial_decay():
+    s = schedules.PolynomialDecay(0.1, decay_steps=10, end_learning_rate=0.01, power=2.0)
+    assert s(0) == pytest.approx(0.1)
+    assert s(5) == pytest.approx(0.09 * 0.25 + 0.01)
+    assert s(10) == pytest.approx(0.01) and s(50) == pytest.approx(0.01)
+    assert schedules.PolynomialDecay(0.1, 10).end_learning_rate == 1e-4
+    cyc = schedules.PolynomialDecay(0.1, 10, end_learning_rate=0.0, cycle=True)
+    assert cyc(0) == pytest.approx(0.1)
+    assert cyc(15) == pytest.approx(0.1 * (1 - 15 / 20))  # second cycle spans 20 steps
+
+
+def test_cosine_decay():
+    s = schedules.CosineDecay(1.0, decay_steps=10, alpha=0.1)
+    assert s(0) == pytest.approx(1.0)
+    assert s(5) == pytest.approx(0.9 * 0.5 + 0.1)
+    assert s(10) == pytest.approx(0.1) and s(99) == pytest.approx(0.1)
+    assert s(2) == pytest.approx(0.9 * 0.5 * (1 + math.cos(math.pi * 0.2)) + 0.1)
+
+
+def test_cosine_decay_with_warmup():
+    s = schedules.CosineDecay(0.0001, decay_steps=10, warmup_target=0.01, warmup_steps=4, alpha=0.5)
+    assert s(0) == pytest.approx(0.0001)
+    assert s(2) == pytest.approx(0.0001 + (0.01 - 0.0001) / 2)
+    assert s(4) == pytest.approx(0.01)
+    assert s(9) == pytest.approx(0.01 * (0.5 * 0.5 + 0.5))
+    assert s(14) == pytest.approx(0.005) and s(100) == pytest.approx(0.005)
+
+
+def test_one_cycle_phases():
+    s = schedules.OneCycle(total_steps=100, max_learning_rate=1.0)   # η₀ 0.1, η_end 1e-4, h = 45
+    assert s.half_cycle == 45
+    assert s(0) == pytest.approx(0.1)
+    assert s(22.5) == pytest.approx(0.55)
+    assert s(45) == pytest.approx(1.0)
+    assert s(67.5) == pytest.approx(0.55)
+    assert s(90) == pytest.approx(0.1)
+    assert s(95) == pytest.approx(0.1 + (1e-4 - 0.1) * 0.5)
+    assert s(100) == pytest.approx(1e-4) and s(500) == pytest.approx(1e-4)
+    assert [s.momentum(t) for t in (0, 45, 90, 95, 100)] == pytest.approx([0.95, 0.85, 0.95, 0.95, 0.95])
+    assert s.momentum(22.5) == pytest.approx(0.90)
+    assert [s.phase(t) for t in (0, 44, 45, 89, 90, 100)] == ["warmup", "warmup", "cooldown", "cooldown",
+                                                              "annihilation", "annihilation"]
+
+
+SCHEDULES = [
+    schedules.ExponentialDecay(0.1, 5, 0.5, staircase=True),
+    schedules.PiecewiseConstantDecay([3, 7], [0.1, 0.01, 0.001]),
+    schedules.InverseTimeDecay(0.1, 5, 1.0),
+    schedules.PowerDecay(0.1, 5, 0.5),
+    schedules.PolynomialDecay(0.1, 5, cycle=True),
+    schedules.CosineDecay(0.1, 5, warmup_target=0.2, warmup_steps=2),
+    schedules.OneCycle(50, 0.5),
+]
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES, ids=lambda s: type(s).__name__)
+def test_round_trip_and_optimizer_uses_step_before_increment(schedule):
+    clone = schedules.deserialize(schedules.serialize(schedule))
+    assert type(clone) is type(schedule)
+    assert [clone(t) for t in range(60)] == [schedule(t) for t in range(60)]
+    optimizer = optimizers.get({"class_name": "SGD", "config": {"learning_rate": schedules.serialize(schedule)}})
+    assert optimizer.current_learning_rate() == schedule(0)
+    optimizer.iterations = 7
+    assert float(optimizer.learning_rate) == schedule(7)
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: schedules.PiecewiseConstantDecay([5, 5], [1, 2, 3]), r"strictly increasing; got 5.0 after 5.0"),
+    (lambda: schedules.PiecewiseConstantDecay([10, 5], [1, 2, 3]), r"strictly increasing"),
+    (lambda: schedules.PiecewiseConstantDecay([5, 15], [1, 2]), r"len\(boundaries\) \+ 1 = 3 entries.*got 2"),
+    (lambda: schedules.PiecewiseConstantDecay([], [1]), r"at least one step"),
+    (lambda: schedules.ExponentialDecay(0.1, 0, 0.5), r"decay_steps must be a finite number > 0; got 0"),
+    (lambda: schedules.ExponentialDecay(-0.1, 10, 0.5), r"initial_learning_rate must be .* > 0; got -0.1"),
+    (lambda: schedules.InverseTimeDecay(0.1, -5, 0.5), r"decay_steps must be a finite number > 0; got -5"),
+    (lambda: schedules.PowerDecay(0.1, 10, power=0), r"power must be a finite number > 0; got 0"),
+    (lambda: schedules.PolynomialDecay(0.1, 0), r"decay_steps must be"),
+    (lambda: schedules.CosineDecay(0.1, 10, alpha=2), r"alpha .* in \[0, 1\]; got 2"),
+    (lambda: schedules.CosineDecay(0.1, 10, warmup_steps=5), r"needs a warmup_target"),
+    (lambda: schedules.OneCycle(2, 1.0), r"total_steps must be an integer >= 4"),
+    (lambda: schedules.OneCycle(100, 1.0, initial_learning_rate=2.0), r"must not exceed max_learning_rate"),
+    (lambda: schedules.OneCycle(100, 1.0, final_fraction=1.0), r"final_fraction must be in \[0, 1\); got 1.0"),
+    (lambda: schedules.OneCycle(100, 1.0, min_momentum=0.99), r"min_momentum \(0.99\) must not exceed"),
+    (lambda: schedules.ExponentialDecay("fast", 10, 0.5), r"initial_learning_rate must be a number; got 'fast'"),
+])
+def test_bad_arguments(build, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        build()

@@ -1,0 +1,69 @@
+"""``trainlab paths``: every optimizer's path on a 2-D function, as a contour plot and a table.
+
+``--function`` is a built-in (anisotropic, rosenbrock, beale) or an expression in x and y
+(``--start`` required). ``--optimizer NAME:LR`` (repeatable, e.g. ``adam:0.3``, ``sgd:0.1``) replaces
+the default set; SGD given as ``momentum`` or ``nesterov`` gets β = 0.9. Writes ``paths.png`` and
+``paths.md`` into ``--out``.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from trainlab import optimizers as optimizers_module
+from trainlab import paths as paths_module
+
+_SGD_VARIANTS = {"momentum": {"momentum": 0.9}, "nesterov": {"momentum": 0.9, "nesterov": True}}
+
+
+def point(text: str) -> tuple[float, float]:
+    try:
+        x, y = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected two numbers like -7,2; got {text!r}") from None
+    return x, y
+
+
+def optimizer_spec(text: str):
+    name, _, rate = text.partition(":")
+    try:
+        learning_rate = float(rate) if rate else None
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected NAME:LEARNING_RATE like adam:0.3; got {text!r}") from None
+    options = _SGD_VARIANTS.get(name.lower(), {})
+    class_name = "sgd" if options else name
+    try:
+        optimizers_module.registry.lookup(class_name)
+    except ValueError as error:  # argparse shows an ArgumentTypeError's message; it lists the valid names
+        raise argparse.ArgumentTypeError(str(error)) from None
+    config = {**options, **({"learning_rate": learning_rate} if learning_rate else {})}
+    label = f"{name} (η={learning_rate:g})" if learning_rate else name
+    return label, lambda: optimizers_module.get({"class_name": class_name, "config": config})
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("paths", help="plot each optimizer's path on a 2-D function")
+    parser.add_argument("--function", default="anisotropic",
+                        help="anisotropic (x**2/20 + y**2), rosenbrock, beale, or an expression in x and y")
+    parser.add_argument("--start", type=point, default=None,
+                        help="start point x,y (default per built-in); write --start=-7,2 for a negative x")
+    parser.add_argument("--optimum", type=point, default=None, help="known optimum x,y for the distance column")
+    parser.add_argument("--optimizer", action="append", type=optimizer_spec, metavar="NAME:LR")
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--out", default="runs/paths")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    problem = paths_module.problem(args.function, args.start, args.optimum)
+    chosen = dict(args.optimizer) if args.optimizer else None
+    paths = paths_module.run_paths(problem, chosen, args.steps)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths_module.plot_paths(problem, paths, out / "paths.png")
+    table = paths_module.distance_table(problem, paths)
+    (out / "paths.md").write_text(f"# Optimizer paths on {problem.function.name}\n\nStart {problem.start}, "
+                                  f"{args.steps} steps.\n\n{table}", encoding="utf-8")
+    print(table, end="")
+    print(f"wrote {out / 'paths.png'} and {out / 'paths.md'}")
+    return 0

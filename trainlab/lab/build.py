@@ -91,14 +91,35 @@ def build_optimizer(training: dict):
     return resolve(optimizers, "training.optimizer", spec)
 
 
+def _callback_home(name: str):
+    """``trainlab.pruning`` for its ``PruneLowMagnitude``, else ``trainlab.callbacks``."""
+    from trainlab import callbacks, pruning
+
+    return pruning if name == "PruneLowMagnitude" else callbacks
+
+
+#: Callbacks that set the learning rate themselves: the argument that takes the tuned rate.
+RATE_ARGUMENTS = {"OneCycleScheduler": "max_learning_rate"}
+
+
 def build_callbacks(training: dict) -> list:
-    """Callbacks from ``training.callbacks``: ``[{name = "EarlyStopping", patience = 5}, ...]``."""
+    """Callbacks from ``training.callbacks``: ``[{name = "EarlyStopping", patience = 5}, ...]``
+    (``PruneLowMagnitude`` comes from :mod:`trainlab.pruning`).
+
+    A callback of :data:`RATE_ARGUMENTS` given without its rate argument gets the optimizer's
+    (tuned) learning rate there, e.g. 1cycle's peak η_max, so tuning the rate tunes the cycle.
+    """
     if not training["callbacks"]:
         return []
-    from trainlab import callbacks
-
-    return [construct(named(callbacks, spec["name"], "training.callbacks"), f"training.callbacks {spec['name']}",
-                      **_arguments(spec)) for spec in training["callbacks"]]
+    built = []
+    for spec in training["callbacks"]:
+        arguments = _arguments(spec)
+        rate = RATE_ARGUMENTS.get(spec["name"])
+        if rate and rate not in arguments and "learning_rate" in training["optimizer"]:
+            arguments[rate] = training["optimizer"]["learning_rate"]
+        built.append(construct(named(_callback_home(spec["name"]), spec["name"], "training.callbacks"),
+                               f"training.callbacks {spec['name']}", **arguments))
+    return built
 
 
 def callback_data(specs: list[dict], built: list) -> dict[str, dict]:
@@ -121,7 +142,9 @@ def callback_data(specs: list[dict], built: list) -> dict[str, dict]:
 def build_model(config: dict, sample_shape: tuple[int, ...], num_classes: int):
     """A compiled ``Sequential`` model for a run config (see :func:`hidden_block`)."""
     from trainlab import layers, models
+    from trainlab.lab.transfer import check
 
+    check(config)
     model = config["model"]
     stack = [layers.Input(sample_shape), layers.Flatten()]
     for units in model["hidden"]:

@@ -3,6 +3,7 @@
 The training set of ``trainlab.datasets.load(name)`` is split into train and validation with a
 stratified split fixed by ``data.split_seed`` (never by the run's seed, so every arm and every
 seed is scored on the same validation samples); the dataset's own test set stays the test split.
+``data.classes`` keeps only some classes (relabeled 0, 1, ... in the order given) in every split.
 Pixels are divided by the training split's maximum (255 for 8-bit images) in float32, without
 float64 intermediates.
 
@@ -70,6 +71,20 @@ def _stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[n
     return np.flatnonzero(~held), np.flatnonzero(held)
 
 
+def select_classes(x, y, classes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The samples of ``classes`` only, relabeled ``classes[i] -> i`` (a task made of some classes,
+    e.g. the transfer study's task B: Fashion-MNIST sandals and shirts become 0 and 1)."""
+    y = np.asarray(y)
+    missing = sorted(set(classes) - set(np.unique(y).tolist()))
+    if missing:
+        raise StudyError(f"data.classes {classes} names classes {missing} the dataset does not have; its labels "
+                         f"are {np.unique(y).tolist()}.")
+    lookup = np.full(int(max(int(np.max(y)), *classes)) + 1, -1, dtype=np.int64)
+    lookup[classes] = np.arange(len(classes))
+    keep = np.flatnonzero(lookup[y] >= 0)
+    return np.asarray(x)[keep], lookup[y[keep]]
+
+
 def load_splits(data: dict) -> Splits:
     """Fresh :class:`Splits` (empty read log) for a study's ``[data]`` table; arrays are cached."""
     return Splits(*_cached_arrays(json.dumps(data, sort_keys=True)))
@@ -79,6 +94,9 @@ def load_splits(data: dict) -> Splits:
 def _cached_arrays(data_json: str):
     data = json.loads(data_json)
     (x_train, y_train), (x_test, y_test) = load_dataset(data["name"])
+    if data.get("classes"):
+        (x_train, y_train), (x_test, y_test) = (select_classes(x, y, data["classes"])
+                                                for x, y in ((x_train, y_train), (x_test, y_test)))
     keep, held = _stratified_split(np.asarray(y_train), data["validation_fraction"], data["split_seed"])
     if data["train_size"]:
         if data["train_size"] > len(keep):
@@ -96,6 +114,6 @@ def _cached_arrays(data_json: str):
     def labels(y):
         return np.asarray(y).astype(np.int64)
 
-    num_classes = int(np.max(y_train)) + 1
+    num_classes = len(data.get("classes") or ()) or int(np.max(y_train)) + 1
     return ((scaled(x_train[keep]), labels(y_train[keep])), (scaled(x_train[held]), labels(y_train[held])),
             (scaled(x_test), labels(y_test)), num_classes)

@@ -94,4 +94,3 @@ def _seconds(value) -> str:
 
 def _value(value) -> str:
     return "—" if value is None else f"{value:.4f}"
-

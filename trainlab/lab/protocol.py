@@ -50,10 +50,53 @@ def grid_values(spec) -> list:
 
 
 def grid_points(study: Study) -> list[dict]:
-    """The cartesian product of the tuning grid, as ``{path: value}`` dicts in a fixed order."""
+    """The tuning points as ``{path: value}`` dicts in a fixed order: the cartesian product of the
+    grid, or with ``tuning.mode = "random"`` the samples of :func:`random_points`."""
     grid = study.spec["tuning"]["grid"]
+    if study.spec["tuning"]["mode"] == "random":
+        return random_points(grid, study.spec["tuning"]["samples"], study.spec["tuning"]["seed"])
     paths = list(grid)
     return [dict(zip(paths, combo)) for combo in itertools.product(*(grid_values(grid[p]) for p in paths))]
+
+
+def describe_points(spec: dict) -> str:
+    """The tuning points in words, for the report's protocol paragraph."""
+    tuning = spec["tuning"]
+    if tuning["mode"] == "random":
+        ranges = ", ".join(f"{path} from {_range_text(values)}" for path, values in tuning["grid"].items())
+        return f"{tuning['samples']} random points drawn with seed {tuning['seed']} ({ranges})"
+    grid = ", ".join(f"{path} ∈ {{{', '.join(map(str, grid_values(values)))}}}"
+                     for path, values in tuning["grid"].items())
+    return f"grid points ({grid})"
+
+
+def _range_text(values) -> str:
+    if isinstance(values, list):
+        return f"{{{', '.join(map(str, values))}}}"
+    return f"{values.get('scale', 'log')}-uniform [{values['min']}, {values['max']}]"
+
+
+def random_points(grid: dict, samples: int, seed: int) -> list[dict]:
+    """``samples`` random points (Deep Learning from Scratch 6.5.3: random search beats a grid).
+
+    A ``{min, max, scale}`` dimension is drawn uniformly in log10 space (``scale = "log"``, e.g.
+    lr = 10^U(-6, -2)) or linearly; ``points`` is ignored. A list dimension is drawn uniformly
+    from its values. One generator seeded with ``tuning.seed`` draws every point, dimension by
+    dimension in the grid's order, so the points are the same on every machine and every arm.
+    """
+    rng = np.random.default_rng(seed)
+    points = []
+    for _ in range(samples):
+        point = {}
+        for path, spec in grid.items():
+            if isinstance(spec, list):
+                point[path] = spec[int(rng.integers(len(spec)))]
+            elif spec.get("scale", "log") == "log":
+                point[path] = float(f"{10 ** rng.uniform(np.log10(spec['min']), np.log10(spec['max'])):.6g}")
+            else:
+                point[path] = float(f"{rng.uniform(spec['min'], spec['max']):.6g}")
+        points.append(point)
+    return points
 
 
 def final_seeds(spec: dict) -> list[int]:

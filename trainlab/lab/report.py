@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 from trainlab.lab import extras, plots
-from trainlab.lab.protocol import final_seeds, grid_points, grid_values, tuning_metric
+from trainlab.lab.protocol import describe_points, final_seeds, grid_points, tuning_metric
 from trainlab.lab.records import RecordStore, write_atomic
 from trainlab.lab.results import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, rows, summarize
 from trainlab.lab.runner import SESSIONS
@@ -52,11 +52,9 @@ def results_table(summary: dict, table: list[dict]) -> tuple:
 
 def protocol_text(study: Study, summary: dict) -> str:
     spec = study.spec
-    grid = ", ".join(f"{path} ∈ {{{', '.join(map(str, grid_values(values)))}}}"
-                     for path, values in spec["tuning"]["grid"].items())
     goal = "≥" if summary["goal"] == "max" else "≤"
     return (f"Factor: {spec['study']['factor']} ({len(spec['arms'])} arms, baseline {summary['baseline']}). "
-            f"Each arm tried the same {len(grid_points(study))} grid points ({grid}) on tuning seed "
+            f"Each arm tried the same {len(grid_points(study))} {describe_points(spec)} on tuning seed "
             f"{spec['protocol']['tune_seed']}, scored by the best epoch of {tuning_metric(study)} on the validation "
             f"split. The chosen setting reran on seeds {summary['seeds']}, paired across arms (a seed fixes the "
             f"initialization and the data order); only these final runs read the test split, once, after their "

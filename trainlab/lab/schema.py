@@ -28,9 +28,10 @@ class StudyError(ValueError):
 class Field:
     """One key of a section: ``kind`` names the accepted type, ``default`` fills it when absent.
 
-    Kinds: ``int``, ``float``, ``str``, ``int_list``, ``str_list``, ``component`` (a
-    table with ``name``, or ``{}`` for none), ``component_list``, ``initializer`` (a name or a
-    component), ``mapping`` (any table: path → value), ``grid`` (path → list or range).
+    Kinds: ``int``, ``float``, ``bool``, ``str``, ``int_list``, ``class_list`` (distinct ints >= 0),
+    ``str_list``, ``component`` (a table with ``name``, or ``{}`` for none), ``component_list``,
+    ``initializer`` (a name or a component), ``mapping`` (any table: path → value), ``grid``
+    (path → list or range).
     """
 
     kind: str
@@ -52,6 +53,7 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "validation_fraction": Field("float", 0.1, minimum=0.01),
         "split_seed": Field("int", 0, minimum=0),
         "train_size": Field("int", 0, minimum=0),
+        "classes": Field("class_list", []),
     },
     "model": {
         "hidden": Field("int_list", [100, 100]),
@@ -80,10 +82,23 @@ SECTIONS: dict[str, dict[str, Field]] = {
     "tuning": {
         "metric": Field("str", ""),
         "grid": Field("grid"),
+        "mode": Field("str", "grid", choices=("grid", "random")),
+        "samples": Field("int", 10, minimum=1),
+        "seed": Field("int", 0, minimum=0),
     },
     "protocol": {
         "tune_seed": Field("int", 0, minimum=0),
         "seeds": Field("int", 3, minimum=3),
+    },
+    "evaluation": {
+        "mc_samples": Field("int_list", []),
+        "sparsity": Field("bool", False),
+    },
+    "pretrain": {
+        "classes": Field("class_list", []),
+        "epochs": Field("int", 0, minimum=0),
+        "frozen_epochs": Field("int", 0, minimum=0),
+        "optimizer": Field("component", {}),
     },
 }
 ARM: dict[str, Field] = {
@@ -92,7 +107,7 @@ ARM: dict[str, Field] = {
     "claim": Field("str", ""),  # what the notes claim about this arm, shown beside the measurements
     "set": Field("mapping", {}),
 }
-RUN_SECTIONS = ("data", "model", "training")
+RUN_SECTIONS = ("data", "model", "training", "evaluation", "pretrain")
 TOP_LEVEL = (*SECTIONS, "arms", "quick")
 _ARM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -207,6 +222,19 @@ class Validator:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self._type_error(key, "a number", value)
         return float(value)
+
+    def _bool(self, key, value):
+        if not isinstance(value, bool):
+            raise self._type_error(key, "true or false", value)
+        return value
+
+    def _class_list(self, key, value):
+        if not isinstance(value, list):
+            raise self._type_error(key, "a list of class labels (integers >= 0)", value)
+        labels = [self.value(key, item, Field("int", minimum=0)) for item in value]
+        if len(set(labels)) != len(labels):
+            raise self.fail(key, f"{key} must not repeat a class; got {value!r}.")
+        return labels
 
     def _str(self, key, value):
         if not isinstance(value, str):

@@ -6,10 +6,12 @@ Dask worker). It never raises for a training problem: a run whose loss becomes N
 ``crashed`` with the error, so the study goes on and the report shows it.
 
 A record is plain JSON: the task (key, study, phase, arm, seed, grid point, config and its hash),
-``status`` and ``error``, the per-epoch ``history``, ``test`` metrics (final runs), ``callbacks``
-(``{name: to_dict()}`` of the study's callbacks that have one, e.g. ``Diagnostics``; kept for
-diverged runs too), the splits the run read, the library environment, and ``timing`` (the only part that differs between two
-executions of the same task).
+``status`` and ``error``, the per-epoch ``history``, ``test`` metrics (final runs; with
+``evaluation.mc_samples`` also ``test["mc"]``, see :mod:`trainlab.lab.evaluation`), ``weights``
+(with ``evaluation.sparsity``), ``pretrain`` (two-stage runs, :mod:`trainlab.lab.transfer`),
+``callbacks`` (``{name: to_dict()}`` of the study's callbacks that have one, e.g. ``Diagnostics``;
+kept for diverged runs too), the splits the run read, the library environment, and ``timing``
+(the only part that differs between two executions of the same task).
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ import traceback
 
 import numpy as np
 
-from trainlab.lab import build, data
+from trainlab.lab import build, data, evaluation, transfer
 
 DIVERGENCE_ERRORS = (FloatingPointError, OverflowError)
 
@@ -96,17 +98,27 @@ def _train(task: dict) -> dict:
         log = _epoch_log()
         backend.clear_session()
         random.set_random_seed(task["seed"])
-        model = build.build_model(config, splits.sample_shape, splits.num_classes)
-        callbacks = build.build_callbacks(training)
-        history = model.fit(*splits.train, batch_size=training["batch_size"], epochs=training["epochs"],
-                            validation_data=splits.validation, callbacks=[*callbacks, log],
-                            verbose=0, shuffle=True)
-        record["history"] = _history(history.history)
+        if config.get("pretrain", {}).get("epochs"):
+            callbacks = build.build_callbacks(training)
+            model, raw_history, source = transfer.fit_on_pretrained(config, splits, [*callbacks, log])
+            record["pretrain"] = {**source, "history": _history(source["history"])}
+        else:
+            model = build.build_model(config, splits.sample_shape, splits.num_classes)
+            callbacks = build.build_callbacks(training)
+            raw_history = model.fit(*splits.train, batch_size=training["batch_size"], epochs=training["epochs"],
+                                    validation_data=splits.validation, callbacks=[*callbacks, log], verbose=0,
+                                    shuffle=True).history
+        record["history"] = _history(raw_history)
+        measures = config.get("evaluation", {})
         if any(v is None for v in record["history"].get("loss", [])):
             record.update(status="diverged", error="the training loss became NaN or infinite")
         elif task["phase"] == "final":
             scores = model.evaluate(*splits.test, verbose=0, return_dict=True)
             record["test"] = {name: _number(value) for name, value in scores.items()}
+            if measures.get("mc_samples"):
+                record["test"]["mc"] = evaluation.mc_scores(model, *splits.test, measures["mc_samples"], task["seed"])
+        if record["status"] == "ok" and measures.get("sparsity"):
+            record["weights"] = evaluation.weight_sparsity(model)
     except DIVERGENCE_ERRORS as error:
         record.update(status="diverged", error=f"{type(error).__name__}: {error}")
         record["history"] = _history(log.logs)

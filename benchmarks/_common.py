@@ -129,11 +129,11 @@ def machine_facts() -> dict[str, str]:
         from threadpoolctl import threadpool_info
 
         blas = [info for info in threadpool_info() if info.get("user_api") == "blas"]
-        facts["numpy BLAS"] = "; ".join(
+        facts["BLAS libraries loaded"] = "; ".join(
             f"{info.get('internal_api')} {info.get('version')} ({info.get('architecture')}, "
             f"{info.get('threading_layer')} threads)" for info in blas) or "unknown"
     except ImportError:
-        facts["numpy BLAS"] = "unknown (threadpoolctl missing)"
+        facts["BLAS libraries loaded"] = "unknown (threadpoolctl missing)"
     try:
         import torch
 

@@ -38,7 +38,12 @@ class Loss(Configurable):
     def gradient(self, y_true, y_pred) -> np.ndarray:
         raise NotImplementedError
 
-    def value_and_logit_gradient(self, y_true, logits) -> tuple[float, np.ndarray]:
+    def value_and_logit_gradient(self, y_true, logits, probabilities=None) -> tuple[float, np.ndarray]:
+        """The loss and ∂loss/∂logits, computed stably from the logits.
+
+        ``probabilities``, when given, must be the fused activation of ``logits`` (the output
+        layer's forward pass already computed it); it is used instead of recomputing it.
+        """
         raise NotImplementedError
 
     def get_config(self) -> dict:
@@ -65,12 +70,16 @@ class CategoricalCrossentropy(Loss):
             return self.value_and_logit_gradient(y_true, y_pred)[1]
         return _renormalized_ce_gradient(y_true, y_pred)
 
-    def value_and_logit_gradient(self, y_true, logits):
-        log_p = activations.log_softmax(logits)
+    def value_and_logit_gradient(self, y_true, logits, probabilities=None):
         n = logits.shape[0]
-        value = -float((y_true * log_p).sum()) / n
+        if _all_normal(probabilities):
+            value = -float((y_true * np.log(probabilities)).sum()) / n
+        else:
+            log_p = activations.log_softmax(logits)
+            value = -float((y_true * log_p).sum()) / n
+            probabilities = np.exp(log_p)
         # ∂/∂z of −Σ y_k log softmax_k = p·Σy − y
-        grad = np.exp(log_p) * y_true.sum(axis=-1, keepdims=True) - y_true
+        grad = probabilities * activations.row_sum(y_true) - y_true
         grad /= n
         return value, grad.astype(logits.dtype, copy=False)
 
@@ -93,15 +102,29 @@ class SparseCategoricalCrossentropy(Loss):
         onehot[np.arange(len(y_true)), y_true] = 1
         return _renormalized_ce_gradient(onehot, y_pred)
 
-    def value_and_logit_gradient(self, y_true, logits):
-        log_p = activations.log_softmax(logits)
+    def value_and_logit_gradient(self, y_true, logits, probabilities=None):
         n = logits.shape[0]
         rows = np.arange(n)
-        value = -float(log_p[rows, y_true].sum()) / n
-        grad = np.exp(log_p)
-        grad[rows, y_true] -= 1
-        grad /= n
+        picked = None if probabilities is None else probabilities[rows, y_true]
+        if _all_normal(picked):
+            value = -float(np.log(picked).sum()) / n
+            grad = probabilities / n  # a new array: the caller's probabilities stay intact
+        else:
+            log_p = activations.log_softmax(logits)
+            value = -float(log_p[rows, y_true].sum()) / n
+            grad = np.exp(log_p)
+            grad /= n
+        grad[rows, y_true] -= 1 / n
         return value, grad
+
+
+def _all_normal(probabilities) -> bool:
+    """True when every probability is a normal float, so its log is as accurate as log-softmax's.
+
+    A probability that underflowed (0 or subnormal) would give −inf or an imprecise log: then the
+    loss is recomputed from the logits.
+    """
+    return probabilities is not None and probabilities.min() >= np.finfo(probabilities.dtype).tiny
 
 
 def _renormalized_ce_gradient(y_true, y_pred):
@@ -136,11 +159,13 @@ class BinaryCrossentropy(Loss):
         grad = np.where(inside, (p - y_true) / (p * (1 - p)), 0)
         return (grad / y_pred.size).astype(y_pred.dtype, copy=False)
 
-    def value_and_logit_gradient(self, y_true, logits):
+    def value_and_logit_gradient(self, y_true, logits, probabilities=None):
         # −[y log σ(z) + (1−y) log(1−σ(z))] = max(z, 0) − z·y + log(1 + e^−|z|)
         per_element = np.maximum(logits, 0) - logits * y_true + np.log1p(np.exp(-np.abs(logits)))
         value = float(per_element.mean(axis=-1).sum()) / logits.shape[0]
-        grad = (activations.sigmoid.forward(logits) - y_true) / logits.size
+        if probabilities is None:
+            probabilities = activations.sigmoid.forward(logits)
+        grad = (probabilities - y_true) / logits.size
         return value, grad.astype(logits.dtype, copy=False)
 
 

@@ -57,9 +57,9 @@ class Dense(Layer):
         return (*input_shape[:-1], self.units)
 
     def call(self, inputs, training=None):
-        z = inputs @ self.params["kernel"]
+        z = np.matmul(inputs, self.params["kernel"])
         if self.use_bias:
-            z += self.params["bias"]
+            np.add(z, self.params["bias"], out=z)
         self._inputs = inputs
         self.preactivation = z
         self._outputs = self.activation.forward(z)
@@ -73,8 +73,9 @@ class Dense(Layer):
         if self.trainable:
             np.matmul(self._inputs.T, delta, out=self.grads["kernel"])
             if self.use_bias:
-                np.sum(delta, axis=0, out=self.grads["bias"])
-        return delta @ self.params["kernel"].T if need_input_grad else None
+                # add.reduce, not np.sum: the same sum without np.sum's Python wrapper (~3 µs a call).
+                np.add.reduce(delta, axis=0, out=self.grads["bias"])
+        return np.matmul(delta, self.params["kernel"].T) if need_input_grad else None
 
     def get_config(self):
         return {

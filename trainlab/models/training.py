@@ -16,6 +16,8 @@ metrics are computed after the epoch in inference mode.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from trainlab import backend
@@ -225,7 +227,7 @@ class TrainingMixin:
                 logs = {"loss": loss_sum / min(start + batch_size, n)}
                 logs.update({m.name: m.result() for m in self.compiled_metrics})
                 callback_list.call("on_train_batch_end", step, logs)
-            if not np.isfinite(loss):
+            if not math.isfinite(loss):
                 if not batch_hooks:
                     callback_list.call("on_train_batch_end", step, {"loss": loss})
                 break
@@ -242,12 +244,12 @@ class TrainingMixin:
         output = self.forward(xb, training=True)
         if plan["fused"]:
             last = self._layers[-1]
-            loss, grad = self.loss.value_and_logit_gradient(yb, last.preactivation)
+            loss, grad = self.loss.value_and_logit_gradient(yb, last.preactivation, probabilities=output)
         else:
             loss, grad = self.loss.value(yb, output), self.loss.gradient(yb, output)
         for metric in self.compiled_metrics:
             metric.update(yb, output)
-        if not np.isfinite(loss):
+        if not math.isfinite(loss):
             if not self._stop_on_nan:
                 raise FloatingPointError(
                     f"The loss became {loss} at step {self.optimizer.iterations}: training diverged. Lower the "

@@ -171,3 +171,14 @@ def test_save_and_load_round_trip(tmp_path):
     loaded = keras.models.load_model(tmp_path / "m.zip")
     assert np.array_equal(loaded.predict(x), model.predict(x))
     assert loaded.optimizer.iterations == model.optimizer.iterations
+
+
+def test_finite_check_finds_a_nan_in_a_later_chunk(monkeypatch):
+    from trainlab.models import validation
+
+    monkeypatch.setattr(validation, "FINITE_CHECK_CHUNK", 7)
+    x = np.zeros((10, 4), dtype="float32")
+    x[9, 3] = np.inf
+    with pytest.raises(ValueError, match="contains 1 NaN or inf values"):
+        validation.as_float_array(x)
+    assert validation.all_finite(x[:9])

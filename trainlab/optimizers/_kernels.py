@@ -41,17 +41,28 @@ def use_numba(enabled: bool):
         _enabled = previous
 
 
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _compiled(*arrays) -> bool:
-    """The compiled path handles C-contiguous float arrays of one dtype."""
+    """The compiled path handles C-contiguous float arrays of one dtype.
+
+    Called for every parameter at every step, so it is written as plain loops and identity
+    tests: a generator expression here cost more per step than the compiled update itself.
+    """
     if not _enabled:
         return False
     dtype = arrays[0].dtype
-    return dtype in (np.float32, np.float64) and all(
-        a.dtype == dtype and a.flags.c_contiguous for a in arrays)
+    if dtype not in _FLOAT_DTYPES:
+        return False
+    for array in arrays:
+        if array.dtype != dtype or not array.flags.c_contiguous:
+            return False
+    return True
 
 
 def _flat(*arrays):
-    return tuple(a.reshape(-1) for a in arrays)
+    return [array.reshape(-1) for array in arrays]
 
 
 def _empty(dtype) -> np.ndarray:

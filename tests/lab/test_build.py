@@ -44,3 +44,15 @@ def test_bad_component_arguments_name_the_key(study_file):
     task = config(study_file, 'model.kernel_regularizer={name = "l2", l3 = 0.1}')
     with pytest.raises(StudyError, match=r"model.kernel_regularizer = .* cannot be built"):
         build_model(task["config"], (8, 8), 10)
+
+
+def test_schedule_lengths_in_epochs_become_steps():
+    from trainlab.lab import build
+
+    schedule = {"name": "PiecewiseConstantDecay", "boundaries_epochs": [1, 2.5], "values": [0.1, 0.01, 0.001]}
+    assert build.schedule_in_steps(schedule, 40) == {"name": "PiecewiseConstantDecay", "boundaries": [40, 100],
+                                                      "values": [0.1, 0.01, 0.001]}
+    assert build.schedule_in_steps({"decay_epochs": 10, "warmup_epochs": 0.01}, 41) == {"decay_steps": 410,
+                                                                                         "warmup_steps": 1}
+    with pytest.raises(build.StudyError, match="decay_epochs needs the number of steps per epoch"):
+        build.schedule_in_steps({"decay_epochs": 1}, None)

@@ -49,6 +49,10 @@ class Splits:
         """Shape of one sample (reading it does not count as reading the data)."""
         return self._arrays["train"][0].shape[1:]
 
+    def steps_per_epoch(self, batch_size: int) -> int:
+        """Optimizer steps in one epoch over the training split (not counted as a read)."""
+        return -(-len(self._arrays["train"][0]) // batch_size)
+
 
 def load_dataset(name: str):
     """``((x_train, y_train), (x_test, y_test))`` from :func:`trainlab.datasets.load`."""

@@ -40,7 +40,8 @@ def preflight(study: Study) -> None:
         for point in protocol.grid_points(study):
             config = study.run_config(arm, point)
             try:
-                build.build_model(config, splits.sample_shape, splits.num_classes)
+                build.build_model(config, splits.sample_shape, splits.num_classes,
+                                  splits.steps_per_epoch(config["training"]["batch_size"]))
                 build.build_callbacks(config["training"])
             except StudyError as error:
                 raise StudyError(f"arm {arm!r}: {error}") from None

@@ -76,7 +76,8 @@ def fit_on_pretrained(config: dict, splits, callbacks: list):
             continue
         for layer in reused:
             layer.trainable = trainable
-        model.compile(loss=training["loss"], optimizer=build.build_optimizer(training),
+        optimizer = build.build_optimizer(training, splits.steps_per_epoch(training["batch_size"]))
+        model.compile(loss=training["loss"], optimizer=optimizer,
                       metrics=list(training["metrics"]))
         for key, values in model.fit(*splits.train, epochs=epochs, **fit).history.items():
             history.setdefault(key, []).extend(values)

@@ -103,7 +103,8 @@ def _train(task: dict) -> dict:
             model, raw_history, source = transfer.fit_on_pretrained(config, splits, [*callbacks, log])
             record["pretrain"] = {**source, "history": _history(source["history"])}
         else:
-            model = build.build_model(config, splits.sample_shape, splits.num_classes)
+            model = build.build_model(config, splits.sample_shape, splits.num_classes,
+                                      splits.steps_per_epoch(training["batch_size"]))
             callbacks = build.build_callbacks(training)
             raw_history = model.fit(*splits.train, batch_size=training["batch_size"], epochs=training["epochs"],
                                     validation_data=splits.validation, callbacks=[*callbacks, log], verbose=0,

@@ -182,3 +182,10 @@ def test_finite_check_finds_a_nan_in_a_later_chunk(monkeypatch):
     with pytest.raises(ValueError, match="contains 1 NaN or inf values"):
         validation.as_float_array(x)
     assert validation.all_finite(x[:9])
+
+
+def test_fit_does_not_keep_the_converted_training_data():
+    x, y = data()
+    model = small_model()
+    model.fit(x.astype("float64"), y, epochs=1, verbose=0)
+    assert model.fit_data is None

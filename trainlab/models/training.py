@@ -51,6 +51,7 @@ class TrainingMixin:
         self.epochs_completed = 0  # epochs finished so far, across fits and save/load
         self._last_callbacks: list = []
         self._saved_callback_states: list[dict] = []
+        self.fit_data: tuple[np.ndarray, np.ndarray] | None = None  # the training split, during fit only
 
     # -- compile --------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None) -> None:
@@ -161,6 +162,7 @@ class TrainingMixin:
                 break
         callback_list.call("on_train_end", {})
         self._saved_callback_states = callback_states(user_callbacks)
+        self.fit_data = None  # only callbacks need it; keeping it would pin a converted copy of x
         return history
 
     # -- exact resume ---------------------------------------------------------------------------
@@ -168,7 +170,7 @@ class TrainingMixin:
         """On ``fit(initial_epoch=k)``: give each callback the state its counterpart had when the
         previous run (this process's last ``fit``, or the one saved in the loaded file) ended.
         Counterparts are matched by class name and order; callbacks without one start fresh."""
-        saved = getattr(self, "_saved_callback_states", None) or []
+        saved = self._saved_callback_states
         remaining: dict[str, list[dict]] = {}
         for entry in saved:
             remaining.setdefault(entry["class_name"], []).append(entry["state"])

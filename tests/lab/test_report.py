@@ -120,3 +120,14 @@ def test_an_interrupted_study_still_reports(serial_copy):
     table = list(csv.DictReader(paths["csv"].open()))
     assert [(row["seeds_ok"], row["reached"], row["test_accuracy_mean"]) for row in table] == [("0", "0/0", "")] * 3
     assert "learning_curves.png" not in paths["markdown"].read_text()
+
+
+def test_a_directory_written_before_newer_study_keys_still_reports(serial_copy):
+    import json
+
+    manifest_path = serial_copy / "study.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["study"]["tuning"]["mode"]  # keys added by later versions are absent from old manifests
+    manifest_path.write_text(json.dumps(manifest))
+    paths = write_report(serial_copy)
+    assert "Results" in open(paths["markdown"]).read()

@@ -19,7 +19,7 @@ from trainlab.lab.protocol import describe_points, final_seeds, grid_points, tun
 from trainlab.lab.records import RecordStore, write_atomic
 from trainlab.lab.results import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, rows, summarize
 from trainlab.lab.runner import SESSIONS
-from trainlab.lab.study import Study
+from trainlab.lab.study import Study, from_manifest
 
 
 def _spread(row: dict, column: str, digits: int = 4) -> str:
@@ -143,14 +143,15 @@ def to_html(content: list[tuple], title: str) -> str:
         elif kind == "table":
             head = "".join(f"<th>{html.escape(h)}</th>" for h in block[1])
             body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in block[2])
-            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+            parts.append(f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>')
         elif kind == "figure":
             data = base64.b64encode(block[3]).decode("ascii")
             parts.append(f'<figure><img alt="{html.escape(block[2])}" src="data:image/png;base64,{data}">'
                          f"<figcaption>{html.escape(block[2])}</figcaption></figure>")
     style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
-             "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;"
-             "text-align:left}img{max-width:100%}")
+             "div.scroll{overflow-x:auto}table{border-collapse:collapse;margin:1em 0;font-size:.9em}"
+             "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;white-space:nowrap}"
+             "img{max-width:100%}")
     return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
             f"<style>{style}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
 
@@ -171,7 +172,7 @@ def write_report(out) -> dict[str, Path]:
     root = Path(out)
     store = RecordStore(root)
     manifest = store.manifest()
-    study = Study(manifest["study"], manifest["source"])
+    study = from_manifest(manifest["study"], manifest["source"])
     sessions_path = root / SESSIONS
     sessions = json.loads(sessions_path.read_text(encoding="utf-8")) if sessions_path.is_file() else []
     content, table = blocks(study, store.records(), sessions)

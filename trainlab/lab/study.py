@@ -80,6 +80,14 @@ class Study:
         return config
 
 
+def from_manifest(spec: dict, source: str) -> Study:
+    """The study stored in an output directory's manifest, with defaults filled in for any keys a
+    newer trainlab added since the directory was written, so old results still report."""
+    filled = Validator(f"{source} (stored study)").study({**spec, "quick": {}})
+    del filled["quick"]
+    return Study(filled, source)
+
+
 def resolve_path(name_or_path: str) -> Path:
     """A packaged study name or a path to a ``.toml`` file."""
     path = Path(name_or_path)

@@ -126,3 +126,13 @@ def test_diverged_tuning_runs_are_never_selected(study_file):
                 "history": {"val_accuracy": [0.9 if t["point"]["training.optimizer.learning_rate"] == 0.1 else 0.2]}}
                for t in tune_tasks(study)]
     assert all(p == {"training.optimizer.learning_rate": 0.03} for p in select(study, records).values())
+
+
+def test_a_builtin_name_is_not_shadowed_by_a_same_named_folder(tmp_path, monkeypatch):
+    from trainlab.lab.study import resolve_path
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "optimizers").mkdir()  # e.g. an earlier run's output directory
+    assert resolve_path("optimizers").name == "optimizers.toml"
+    with pytest.raises(StudyError, match="Study file 'missing.toml' does not exist"):
+        resolve_path("missing.toml")

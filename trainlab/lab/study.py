@@ -91,11 +91,12 @@ def from_manifest(spec: dict, source: str) -> Study:
 def resolve_path(name_or_path: str) -> Path:
     """A packaged study name or a path to a ``.toml`` file."""
     path = Path(name_or_path)
-    if path.suffix == ".toml" or path.exists():
-        if not path.is_file():
-            raise StudyError(f"Study file {str(path)!r} does not exist.")
-        return path
     studies = builtin_studies()
+    if path.is_file():
+        return path
+    if path.suffix == ".toml":
+        raise StudyError(f"Study file {str(path)!r} does not exist.")
+    # A built-in name wins over a same-named folder (say, an earlier run's output directory).
     if name_or_path not in studies:
         raise StudyError(f"Unknown study {name_or_path!r}. Built-in studies: {', '.join(studies)}; "
                          f"or pass the path of a study .toml file. `trainlab lab list` describes them.")

@@ -18,17 +18,18 @@ def register(subparsers) -> None:
     parser.add_argument("--data", default="digits", help="dataset name (digits, mnist, fashion-mnist)")
     parser.add_argument("--hidden", type=train_command.hidden_sizes, default=[300, 100],
                         help="hidden layer sizes, e.g. 300,100")
-    parser.add_argument("--activation", default="relu")
-    parser.add_argument("--initializer", default="he_normal")
-    parser.add_argument("--optimizer", default="sgd")
+    parser.add_argument("--activation", default="relu", help="hidden activation (default relu)")
+    parser.add_argument("--initializer", default="he_normal", help="kernel initializer (default he_normal)")
+    parser.add_argument("--optimizer", default="sgd", help="optimizer name (default sgd); its rate is what the test sweeps")
     parser.add_argument("--opt", action="append", metavar="NAME=VALUE", help="optimizer argument (repeatable)")
-    parser.add_argument("--min-lr", type=float, default=1e-6)
-    parser.add_argument("--max-lr", type=float, default=10.0)
+    parser.add_argument("--min-lr", type=float, default=1e-6, help="first learning rate of the sweep (default 1e-6)")
+    parser.add_argument("--max-lr", type=float, default=10.0, help="last learning rate of the sweep (default 10)")
     parser.add_argument("--steps", type=int, default=None, help="batches (default: one epoch, at least 100)")
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--rule", choices=["steepest", "minimum"], default="steepest")
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--out", default="runs/lr_find", help="output directory")
+    parser.add_argument("--batch-size", type=int, default=32, help="mini-batch size (default 32)")
+    parser.add_argument("--rule", choices=["steepest", "minimum"], default="steepest",
+                        help="suggestion: steepest descent of the smoothed loss (default), or the minimum / 10")
+    parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    parser.add_argument("--out", default="runs/lr_find", help="output directory (default runs/lr_find)")
     parser.set_defaults(handler=run)
 
 

@@ -48,9 +48,12 @@ def register(subparsers) -> None:
     parser.add_argument("--start", type=point, default=None,
                         help="start point x,y (default per built-in); write --start=-7,2 for a negative x")
     parser.add_argument("--optimum", type=point, default=None, help="known optimum x,y for the distance column")
-    parser.add_argument("--optimizer", action="append", type=optimizer_spec, metavar="NAME:LR")
-    parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--out", default="runs/paths")
+    parser.add_argument("--optimizer", action="append", type=optimizer_spec, metavar="NAME:LR",
+                        help="an optimizer and its learning rate, e.g. adam:0.3 (repeatable; default: every optimizer at "
+                             "DLFS ch. 6's rates, see trainlab.paths.DEFAULT_OPTIMIZERS)")
+    parser.add_argument("--steps", type=int, default=30, help="updates per optimizer (default 30)")
+    parser.add_argument("--out", default="runs/paths", help="output directory for paths.png and paths.md "
+                                                           "(default runs/paths)")
     parser.set_defaults(handler=run)
 
 

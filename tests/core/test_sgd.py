@@ -57,14 +57,6 @@ def test_keras_apply_gradients_form():
     assert variable.tolist() == [0.5, 1.5]
 
 
-def test_clipping_examples_from_the_notes():
-    for kwargs, expected in [({"clipvalue": 1.0}, [0.9, 1.0]), ({"clipnorm": 1.0}, [0.00899964, 0.9999595])]:
-        optimizer = optimizers.SGD(learning_rate=1.0, **kwargs)
-        params = {"w": np.zeros(2)}
-        optimizer.update(params, {"w": np.array([0.9, 100.0])})
-        assert -params["w"] == pytest.approx(expected, rel=1e-6)
-
-
 @pytest.mark.parametrize("kwargs,error,message", [
     ({"learning_rate": -0.1}, ValueError, "learning_rate must be a finite number > 0; got -0.1"),
     ({"learning_rate": float("nan")}, ValueError, "learning_rate must be a finite number > 0"),
@@ -83,16 +75,6 @@ def test_non_finite_gradient_raises_naming_the_parameter():
     optimizer = optimizers.SGD()
     with pytest.raises(FloatingPointError, match="Non-finite gradient .* for w at step 0"):
         optimizer.update({"w": np.zeros(2)}, {"w": np.array([1.0, np.nan])})
-
-
-def test_legacy_lr_and_decay_warn_and_apply():
-    with pytest.warns(DeprecationWarning, match="`lr` argument is deprecated"):
-        optimizer = optimizers.SGD(lr=0.1, decay=0.5)
-    params = {"w": np.array([0.0])}
-    for _ in range(2):
-        optimizer.update(params, {"w": np.array([1.0])})
-    # lr_t = 0.1 / (1 + 0.5 t): steps with t = 0 and 1 → 0.1 + 0.0666…
-    assert params["w"][0] == pytest.approx(-(0.1 + 0.1 / 1.5))
 
 
 def test_update_rejects_non_array_parameters():

@@ -228,8 +228,10 @@ def test_seed_clip_examples():
 
 
 def test_legacy_decay_is_power_scheduling():
-    with pytest.warns(DeprecationWarning, match="decay"):
+    with pytest.warns(DeprecationWarning) as warned:
         optimizer = optimizers.SGD(lr=0.1, decay=0.5)
+    messages = " ".join(str(w.message) for w in warned)
+    assert "`lr` argument is deprecated" in messages and "`decay` argument is deprecated" in messages
     params = {"w": np.array([0.0])}
     for _ in range(3):
         optimizer.update(params, {"w": np.array([1.0])})

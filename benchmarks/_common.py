@@ -7,10 +7,8 @@ categorical cross-entropy, pixels / 255 in float32, the first 55,000 training im
 from __future__ import annotations
 
 import datetime
-import gzip
 import os
 import platform
-import struct
 from pathlib import Path
 
 import numpy as np
@@ -19,45 +17,24 @@ N_TRAIN = 55_000
 IMAGE_SHAPE = (28, 28)
 HIDDEN = (300, 100)
 N_CLASSES = 10
-DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
-
-
-def _read_idx(path: Path) -> np.ndarray:
-    """A minimal gzip IDX reader (uint8 payload only), used until trainlab.datasets is available."""
-    with gzip.open(path, "rb") as handle:
-        data = handle.read()
-    magic, = struct.unpack(">I", data[:4])
-    ndim = magic & 0xFF
-    if magic >> 8 != 0x08:
-        raise ValueError(f"{path}: not a uint8 IDX file (magic {magic:#x})")
-    dims = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
-    payload = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
-    if payload.size != int(np.prod(dims)):
-        raise ValueError(f"{path}: truncated (expected {int(np.prod(dims))} values, found {payload.size})")
-    return payload.reshape(dims)
 
 
 def load_fashion_mnist_uint8() -> tuple[np.ndarray, np.ndarray, str]:
     """The Fashion-MNIST training images and labels as uint8, and a note on where they came from.
 
-    Prefers ``trainlab.datasets.fashion_mnist.load_data()``; falls back to reading the Debian
-    package's files directly, then to random data of the same shape (said in the note).
+    Loads through ``trainlab.datasets`` (which finds the Debian package's files); when the data
+    is nowhere to be found, random data of the same shape stands in and the note says so.
     """
-    try:
-        from trainlab.datasets import fashion_mnist
+    from trainlab.datasets import DatasetNotFoundError, fashion_mnist
 
+    try:
         (x, y), _ = fashion_mnist.load_data()
         return x, y, "Fashion-MNIST via trainlab.datasets.fashion_mnist.load_data()"
-    except ImportError:
-        pass
-    images = DEBIAN_DIR / "train-images-idx3-ubyte.gz"
-    labels = DEBIAN_DIR / "train-labels-idx1-ubyte.gz"
-    if images.exists() and labels.exists():
-        return _read_idx(images), _read_idx(labels), f"Fashion-MNIST read from {DEBIAN_DIR}"
-    rng = np.random.default_rng(0)
-    x = rng.integers(0, 256, size=(60_000, *IMAGE_SHAPE), dtype=np.uint8)
-    y = rng.integers(0, N_CLASSES, size=60_000, dtype=np.uint8)
-    return x, y, "RANDOM data of Fashion-MNIST's shape (the dataset files were not found)"
+    except DatasetNotFoundError:
+        rng = np.random.default_rng(0)
+        x = rng.integers(0, 256, size=(60_000, *IMAGE_SHAPE), dtype=np.uint8)
+        y = rng.integers(0, N_CLASSES, size=60_000, dtype=np.uint8)
+        return x, y, "RANDOM data of Fashion-MNIST's shape (the dataset files were not found)"
 
 
 def reference_training_set() -> tuple[np.ndarray, np.ndarray, str]:
@@ -134,22 +111,17 @@ def machine_facts() -> dict[str, str]:
             f"{info.get('threading_layer')} threads)" for info in blas) or "unknown"
     except ImportError:
         facts["BLAS libraries loaded"] = "unknown (threadpoolctl missing)"
-    try:
-        import torch
-
-        facts["torch"] = torch.__version__
-    except ImportError:
-        facts["torch"] = "not installed"
-    try:
-        import numba
-
-        facts["numba"] = numba.__version__
-    except ImportError:
-        facts["numba"] = "not installed"
-    try:
-        import keras  # noqa: F401
-
-        facts["keras"] = keras.__version__
-    except ImportError:
-        facts["keras"] = "not installed (TensorFlow/Keras are not installed on this machine)"
+    facts["torch"] = _installed_version("torch", "not installed")
+    facts["numba"] = _installed_version("numba", "not installed")
+    facts["keras"] = _installed_version("keras", "not installed (TensorFlow/Keras are not installed on this machine)")
     return facts
+
+
+def _installed_version(module_name: str, missing: str) -> str:
+    """The module's ``__version__``, or ``missing`` when it cannot be imported."""
+    import importlib
+
+    try:
+        return importlib.import_module(module_name).__version__
+    except ImportError:
+        return missing

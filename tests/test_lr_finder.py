@@ -90,7 +90,7 @@ def test_plot_and_cli(tmp_path, capsys):
     lr_finder.plot_lr_finder(result, tmp_path / "curve.png")
     assert (tmp_path / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
-    from trainlab import lr_find_command
+    from trainlab.cli import lr_find as lr_find_command
 
     parser = argparse.ArgumentParser()
     lr_find_command.register(parser.add_subparsers())

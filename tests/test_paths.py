@@ -60,7 +60,7 @@ def test_expression_needs_a_start():
 
 
 def test_cli(tmp_path, capsys):
-    from trainlab import paths_command
+    from trainlab.cli import paths as paths_command
 
     parser = argparse.ArgumentParser()
     paths_command.register(parser.add_subparsers())

@@ -48,3 +48,18 @@ def test_unknown_toml_key(tmp_path, capsys):
     config.write_text("epoch = 3\n")
     assert cli.main(["train", "--config", str(config), "--quiet"]) == 2
     assert "unknown keys epoch; valid keys:" in capsys.readouterr().err
+
+
+def test_the_library_never_imports_the_command_line():
+    """The tool sits on the library, never the reverse: only trainlab/cli/ and __main__ import it."""
+    import pathlib
+    import re
+
+    import trainlab
+
+    root = pathlib.Path(trainlab.__file__).parent
+    offenders = [str(path.relative_to(root)) for path in root.rglob("*.py")
+                 if path.parent.name != "cli" and path.name != "__main__.py"
+                 and re.search(r"^\s*(from trainlab\.cli\b|from trainlab import .*\bcli\b|import trainlab\.cli\b)",
+                               path.read_text(encoding="utf-8"), re.MULTILINE)]
+    assert offenders == []

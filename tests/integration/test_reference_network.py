@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import trainlab as keras
-from trainlab import datasets, train_command
+from trainlab import datasets
+from trainlab.cli import train as train_command
 
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 

@@ -1,7 +1,7 @@
 """The ``trainlab lab`` command: list, run, report, and its error messages with exit status 2."""
 from __future__ import annotations
 
-from trainlab.lab.command import main
+from trainlab.cli.lab import main
 
 
 def test_list_describes_the_builtin_studies(capsys):

@@ -1,13 +1,14 @@
-"""The ``trainlab`` command line: one subcommand per module, each exposing ``register(subparsers)``."""
+"""The ``trainlab`` command line: one subcommand per module of this package, each exposing
+``register(subparsers)``. The library never imports this package."""
 from __future__ import annotations
 
 import argparse
 import sys
 
-from trainlab import __version__, lr_find_command, paths_command, train_command
-from trainlab.lab import command as lab_command
+from trainlab import __version__
+from trainlab.cli import lab, lr_find, paths, train
 
-COMMANDS = [train_command, lab_command, lr_find_command, paths_command]
+COMMANDS = [train, lab, lr_find, paths]
 
 
 def build_parser() -> argparse.ArgumentParser:

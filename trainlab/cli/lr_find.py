@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from trainlab import train_command
+from trainlab.cli import train as train_command
 
 
 def register(subparsers) -> None:

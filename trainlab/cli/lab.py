@@ -1,8 +1,8 @@
 """The ``trainlab lab`` command: ``run``, ``list`` and ``report``.
 
-``trainlab/cli.py`` calls :func:`register` with its subparsers; every subcommand parser sets
+``trainlab/cli/__init__.py`` calls :func:`register` with its subparsers; every subcommand parser sets
 ``handler`` to a ``(args) -> int`` handler returning the exit status. ``python -m
-trainlab.lab.command ...`` runs the same command on its own.
+trainlab lab ...`` runs the same command.
 
 Examples::
 
@@ -110,6 +110,3 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     return args.handler(args)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
 
+from trainlab.atomic import atomic_write
 from trainlab.callbacks.base import Callback
 
 MISSING = "NA"
@@ -13,8 +15,9 @@ class CSVLogger(Callback):
     """Write ``epoch`` and the epoch logs to a CSV file, one row per epoch.
 
     The header is ``epoch`` followed by the first epoch's log keys, sorted (as Keras); a key
-    missing in a later epoch is written as ``NA``. Each row is flushed when written, so the
-    file is complete up to the last finished epoch even if training is interrupted.
+    missing in a later epoch is written as ``NA``. The file is rewritten atomically at every
+    epoch end (:func:`trainlab.atomic.atomic_write`), so it is complete up to the last finished
+    epoch even if training is interrupted, and never ends in half a row.
 
     Args:
         filename: the CSV file (folders are created).
@@ -25,6 +28,10 @@ class CSVLogger(Callback):
     Raises:
         ValueError: ``separator`` is not one character; when appending, the logs hold keys
             that the existing header does not have (naming them).
+
+    Note:
+        Keras writes rows to an open file; rewriting the (small) file each epoch is what makes
+        an interrupted run leave only whole rows.
     """
 
     def __init__(self, filename, separator: str = ",", append: bool = False):
@@ -35,16 +42,18 @@ class CSVLogger(Callback):
         self.separator = separator
         self.append = bool(append)
         self.keys: list[str] | None = None
-        self._file = None
-        self._writer = None
+        self._text = ""
+        self._continuing = False
 
     def on_train_begin(self, logs=None):
         self.keys = self._existing_header() if self.append else None
-        folder = os.path.dirname(self.filename)
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-        self._file = open(self.filename, "a" if self.append else "w", newline="", encoding="utf-8")
-        self._writer = None
+        self._continuing = self.keys is not None
+        if self.keys is not None:
+            with open(self.filename, newline="", encoding="utf-8") as handle:
+                self._text = handle.read()
+        else:
+            self._text = ""
+            atomic_write(self.filename, "")  # as Keras, a new run empties the file at once
 
     def _existing_header(self) -> list[str] | None:
         if not os.path.exists(self.filename) or os.path.getsize(self.filename) == 0:
@@ -58,24 +67,21 @@ class CSVLogger(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
+        rows = []
         if self.keys is None:
             self.keys = sorted(logs)
-        if self._writer is None:
-            unknown = sorted(set(logs) - set(self.keys))
-            if unknown:
-                raise ValueError(f"CSVLogger is appending to {self.filename!r}, whose columns are {self.keys}, but "
-                                 f"the logs also hold {unknown}. Write to a new file or pass append=False.")
-            self._writer = csv.writer(self._file, delimiter=self.separator, lineterminator="\n")
-            if self._file.tell() == 0:
-                self._writer.writerow(["epoch", *self.keys])
-        self._writer.writerow([epoch, *(_cell(logs[key]) if key in logs else MISSING for key in self.keys)])
-        self._file.flush()
-
-    def on_train_end(self, logs=None):
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-            self._writer = None
+            rows.append(["epoch", *self.keys])
+        # Checked on the first row appended to an existing file; later new keys are dropped, as in Keras.
+        unknown = sorted(set(logs) - set(self.keys)) if self._continuing else []
+        self._continuing = False
+        if unknown:
+            raise ValueError(f"CSVLogger is appending to {self.filename!r}, whose columns are {self.keys}, but "
+                             f"the logs also hold {unknown}. Write to a new file or pass append=False.")
+        rows.append([epoch, *(_cell(logs[key]) if key in logs else MISSING for key in self.keys)])
+        buffer = io.StringIO()
+        csv.writer(buffer, delimiter=self.separator, lineterminator="\n").writerows(rows)
+        self._text += buffer.getvalue()
+        atomic_write(self.filename, self._text)
 
 
 def _cell(value) -> str:

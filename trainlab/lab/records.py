@@ -6,41 +6,24 @@ Layout::
     DIR/records/<key>.json          one record per run (key = phase-arm-confighash-sSEED)
     DIR/report.md, report.html, results.csv, figures/
 
-Every file is written to a temporary name in the same folder, flushed to disk and renamed over
-its final name (``os.replace`` is atomic), so an interruption leaves either the whole record or
-none: ``trainlab lab run`` again redoes exactly the missing runs. A directory whose manifest
-names a different study, or the same study with different settings, is refused: records of two
-studies never mix.
+Every file is written through :mod:`trainlab.atomic` (a temporary file in the same folder,
+flushed and renamed over its final name), so an interruption leaves either the whole record or
+none, and no temporary file outlives the next write: ``trainlab lab run`` again redoes exactly
+the missing runs. A directory whose manifest names a different study, or the same study with
+different settings, is refused: records of two studies never mix.
 """
 from __future__ import annotations
 
 import json
 import os
-import secrets
 from pathlib import Path
 
+from trainlab.atomic import atomic_write as write_atomic  # the name the lab's modules import
 from trainlab.lab.schema import StudyError
 from trainlab.lab.study import Study
 
 MANIFEST = "study.json"
 RECORDS = "records"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    # os.open with mode 0o666 honours the umask (tempfile.mkstemp would make the file private).
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def read_json(path: Path) -> dict:

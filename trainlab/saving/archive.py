@@ -11,13 +11,14 @@ import io
 import json
 import os
 import re
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
 from typing import Mapping
 
 import numpy as np
+
+from trainlab.atomic import atomic_open
 
 FORMAT_NAME = "trainlab.model"
 FORMAT_VERSION = 1
@@ -29,28 +30,14 @@ class ModelFileError(ValueError):
 
 
 def write_archive(path, json_members: Mapping[str, dict], array_members: Mapping[str, Mapping[str, np.ndarray]]) -> None:
-    """Write members to ``path`` atomically: a temporary file in the same folder, then a rename.
-
-    An interruption at any point leaves the previous file at ``path`` intact.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as raw:
-            with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-                for name, content in json_members.items():
-                    archive.writestr(name, json.dumps(content, indent=1, sort_keys=True, allow_nan=True))
-                for name, arrays in array_members.items():
-                    archive.writestr(name, npz_bytes(arrays))
-            # The zip's directory is written when the archive closes: sync only after that.
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    """Write members to ``path`` atomically (:func:`trainlab.atomic.atomic_open`): an
+    interruption at any point, ``kill -9`` included, leaves the previous file at ``path`` intact."""
+    with atomic_open(path) as raw:
+        with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, content in json_members.items():
+                archive.writestr(name, json.dumps(content, indent=1, sort_keys=True, allow_nan=True))
+            for name, arrays in array_members.items():
+                archive.writestr(name, npz_bytes(arrays))
 
 
 def npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:

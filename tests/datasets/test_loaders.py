@@ -73,11 +73,12 @@ def test_load_passes_options_to_digits():
 
 
 def test_unknown_name_lists_the_valid_ones():
-    with pytest.raises(ValueError, match=r"unknown dataset 'cifar10'; valid names are 'digits', 'mnist', 'fashion-mnist', 'fashion_mnist'"):
-        datasets.load("cifar10")
+    with pytest.raises(ValueError, match=r"unknown dataset 'cifar100'; valid names are 'digits', 'mnist', "
+                                         r"'fashion-mnist', 'cifar10', 'fashion_mnist', 'cifar-10'"):
+        datasets.load("cifar100")
 
 
 def test_public_surface():
     assert issubclass(datasets.DatasetNotFoundError, FileNotFoundError)
-    for name in ("digits", "fashion_mnist", "mnist", "load", "read_idx", "write_idx"):
+    for name in ("cifar10", "digits", "fashion_mnist", "mnist", "load", "read_idx", "write_idx"):
         assert hasattr(datasets, name)

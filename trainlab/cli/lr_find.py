@@ -15,7 +15,7 @@ from trainlab.cli import train as train_command
 def register(subparsers) -> None:
     parser = subparsers.add_parser("lr-find", help="learning-rate range test: plot loss against an exponentially "
                                                    "increasing rate and suggest a rate")
-    parser.add_argument("--data", default="digits", help="dataset name (digits, mnist, fashion-mnist)")
+    parser.add_argument("--data", default="digits", help="dataset name (digits, mnist, fashion-mnist, cifar10)")
     parser.add_argument("--hidden", type=train_command.hidden_sizes, default=[300, 100],
                         help="hidden layer sizes, e.g. 300,100")
     parser.add_argument("--activation", default="relu", help="hidden activation (default relu)")

@@ -216,7 +216,7 @@ def register(subparsers) -> None:
         description="Train a fully connected network on a dataset (digits by default: works offline). Flags "
                     "override the TOML file given with --config.")
     parser.add_argument("--config", help="TOML file with the settings below (flags override it)")
-    parser.add_argument("--data", help="digits (default, embedded), mnist or fashion-mnist")
+    parser.add_argument("--data", help="digits (default, embedded), mnist, fashion-mnist or cifar10")
     parser.add_argument("--hidden", type=hidden_sizes, help="hidden layer sizes, e.g. 300,100 (default)")
     parser.add_argument("--activation", help="hidden activation: relu (default), elu, selu, tanh, sigmoid, leaky_relu")
     parser.add_argument("--initializer", help="kernel initializer: he_normal (default), glorot_uniform, lecun_normal…")

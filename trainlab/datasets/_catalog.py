@@ -1,29 +1,31 @@
 """Get a dataset by name: the one place that maps ``--data NAME`` to a loader."""
 from __future__ import annotations
 
-from trainlab.datasets import digits, fashion_mnist, mnist
+from trainlab.datasets import cifar10, digits, fashion_mnist, mnist
 
 LOADERS = {
     "digits": digits.load_data,
     "mnist": mnist.load_data,
     "fashion-mnist": fashion_mnist.load_data,
+    "cifar10": cifar10.load_data,
 }
 # Python module names cannot hold "-", so users type the underscore spelling too.
-ALIASES = {"fashion_mnist": "fashion-mnist"}
+ALIASES = {"fashion_mnist": "fashion-mnist", "cifar-10": "cifar10"}
 
 
 def load(name: str, **kwargs):
     """``((x_train, y_train), (x_test, y_test))`` of the dataset called ``name``.
 
     Args:
-        name: ``"digits"`` (embedded, always offline), ``"mnist"`` or ``"fashion-mnist"``
-            (alias ``"fashion_mnist"``); case-insensitive.
+        name: ``"digits"`` (embedded, always offline), ``"mnist"``, ``"fashion-mnist"`` (alias
+            ``"fashion_mnist"``) or ``"cifar10"`` (alias ``"cifar-10"``); case-insensitive.
         **kwargs: passed to that dataset's ``load_data`` (only digits takes any:
             ``test_fraction``, ``seed``).
 
     Raises:
         ValueError: unknown ``name``; the message lists the valid names.
         DatasetNotFoundError: see :func:`trainlab.datasets.fashion_mnist.load_data`.
+        ValueError: also for a malformed file (the message names it).
     """
     key = name.lower() if isinstance(name, str) else name
     key = ALIASES.get(key, key)

@@ -112,19 +112,21 @@ def _complete(directory: Path) -> tuple[tuple[Path, ...] | None, str]:
 
 
 def _not_found_message(name: str, searched: list[str]) -> str:
-    places = "\n".join(f"  {i}. {line}" for i, line in enumerate(searched, 1))
     package = DEBIAN_PACKAGES.get(name)
-    if package:
-        install = f"  - install the Debian package {package}: apt-get install {package}\n"
-    else:
-        install = ""
-    return (
-        f"dataset {name!r} not found. Searched, in order:\n{places}\n"
-        f"To fix, do one of:\n{install}"
-        f"  - put its four IDX files ({', '.join(s + '.gz' for s in FILE_STEMS)}) in a "
-        f"directory DIR/{name}/ or DIR/ and set ${ENV_VAR}=DIR\n"
-        f"  - connect to the internet and retry: the files are downloaded, checked and cached "
-        f"in {cache_dir(name)}\n"
-        f"  - or use the embedded dataset that always works offline: --data digits "
-        f"(trainlab.datasets.digits.load_data())"
-    )
+    install = [f"install the Debian package {package}: apt-get install {package}"] if package else []
+    files = f"its four IDX files ({', '.join(s + '.gz' for s in FILE_STEMS)})"
+    return not_found_message(name, searched, files, install)
+
+
+def not_found_message(name: str, searched: list[str], files: str, extra_fixes: list[str] = ()) -> str:
+    """The offline error every file-based loader gives: each place searched and why it did not
+    qualify, then every fix (``files`` says what to put where; ``extra_fixes`` come first)."""
+    places = "\n".join(f"  {i}. {line}" for i, line in enumerate(searched, 1))
+    fixes = [
+        *extra_fixes,
+        f"put {files} in a directory DIR/{name}/ or DIR/ and set ${ENV_VAR}=DIR",
+        f"connect to the internet and retry: the files are downloaded, checked and cached in {cache_dir(name)}",
+        "or use the embedded dataset that always works offline: --data digits (trainlab.datasets.digits.load_data())",
+    ]
+    return (f"dataset {name!r} not found. Searched, in order:\n{places}\nTo fix, do one of:\n"
+            + "\n".join(f"  - {fix}" for fix in fixes))

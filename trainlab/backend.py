@@ -1,4 +1,4 @@
-"""Backend utilities: float policy, epsilon, and live variables for hyperparameters.
+"""Backend utilities: float policy, epsilon, live variables for hyperparameters, object names.
 
 ``get_value`` / ``set_value`` work on the optimizer's hyperparameters exactly as the notes use
 ``K = keras.backend``::
@@ -12,6 +12,8 @@ import numbers
 from typing import Any, Callable
 
 import numpy as np
+
+from trainlab._registry import snake_case
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
@@ -135,8 +137,39 @@ def set_value(x: Any, value: Any) -> None:
     )
 
 
-def clear_session() -> None:
-    """Reset automatic layer names (as in Keras); weights of existing models are untouched."""
-    from trainlab.layers.base import reset_layer_names
+# Automatic names, as Keras 3 gives them: one counter per snake_case prefix, shared by every kind
+# of object (layers, models, optimizers without a fixed default name), reset by clear_session.
+_name_counts: dict[str, int] = {}
+# Names given explicitly (e.g. by a loaded model file) are never generated again, so a layer
+# created after ``load_model`` cannot collide with a loaded one (the notes' transfer learning).
+_reserved_names: set[str] = set()
 
-    reset_layer_names()
+
+def auto_name(class_name: str) -> str:
+    """The next free automatic name for an object of class ``class_name``.
+
+    ``"Dense"`` gives ``dense``, then ``dense_1``, ``dense_2``… (Keras 3's ``auto_name``); a
+    name reserved by :func:`reserve_name` is skipped. :func:`clear_session` starts over.
+    """
+    prefix = snake_case(class_name)
+    while True:
+        count = _name_counts.get(prefix, 0)
+        _name_counts[prefix] = count + 1
+        name = prefix if count == 0 else f"{prefix}_{count}"
+        if name not in _reserved_names:
+            _reserved_names.add(name)
+            return name
+
+
+def reserve_name(name: str) -> None:
+    """Mark ``name`` as taken, so :func:`auto_name` never generates it (until ``clear_session``)."""
+    _reserved_names.add(name)
+
+
+def clear_session() -> None:
+    """Reset automatic names (as in Keras): the next Dense is ``dense`` again.
+
+    Weights of existing models are untouched.
+    """
+    _name_counts.clear()
+    _reserved_names.clear()

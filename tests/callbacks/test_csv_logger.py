@@ -34,7 +34,7 @@ def test_one_row_per_epoch_matching_the_history(tmp_path):
     path = tmp_path / "logs" / "training.csv"
     history = fit_small(3, [CSVLogger(path)])
     rows = read_rows(path)
-    assert rows[0] == ["epoch", "accuracy", "learning_rate", "loss", "val_accuracy", "val_loss"]
+    assert rows[0] == ["epoch", "accuracy", "loss", "val_accuracy", "val_loss"]
     assert [row[0] for row in rows[1:]] == ["0", "1", "2"]
     for index, key in enumerate(rows[0][1:], start=1):
         np.testing.assert_allclose([float(row[index]) for row in rows[1:]], history.history[key], rtol=1e-12)

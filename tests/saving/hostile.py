@@ -22,7 +22,7 @@ class Payload:
 
 
 def valid_model_file(path):
-    keras.layers.base.reset_layer_names()  # the layers are "dense" and "dense_1", as in a fresh session
+    keras.backend.clear_session()  # the layers are "dense" and "dense_1", as in a fresh session
     model = keras.Sequential([keras.layers.Dense(4, activation="relu", input_shape=[3]), keras.layers.Dense(2)])
     model.compile(optimizer=keras.optimizers.SGD(momentum=0.9), loss="mse")
     model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=1, verbose=0)

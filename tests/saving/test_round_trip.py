@@ -90,7 +90,7 @@ def test_new_layers_after_loading_never_collide_with_loaded_names(tmp_path):
     # The notes: model_A = load_model(...); Sequential(model_A.layers[:-1]); add(Dense(1, ...))
     model, _, _ = model_around(layers.Dense)
     model.save(tmp_path / "a.keras")
-    layers.base.reset_layer_names()  # as in a fresh session
+    keras.backend.clear_session()  # as in a fresh session
     model_a = keras.models.load_model(tmp_path / "a.keras")
     model_b = keras.Sequential(model_a.layers[:-1])
     model_b.add(layers.Dense(1, activation="sigmoid"))

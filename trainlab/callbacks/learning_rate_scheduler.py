@@ -25,8 +25,9 @@ class LearningRateScheduler(Callback):
 
     ``schedule`` is ``fn(epoch)`` or ``fn(epoch, lr)`` (epoch is 0-based; lr the current rate).
     With ``fit(initial_epoch=k)`` the first call gets epoch k, so an epoch-based schedule resumes
-    where it stopped instead of restarting at 0 (the notes' warning). The rate used in each epoch
-    is in the History as ``learning_rate``.
+    where it stopped instead of restarting at 0 (the notes' warning). At each epoch end the rate
+    used in that epoch is written into the logs as ``learning_rate`` (Keras 3), so it reaches the
+    History and CSVLogger; without an LR callback there is no such key.
 
     Args:
         schedule: the function (a :mod:`trainlab.optimizers.schedules` object also works, called
@@ -69,3 +70,7 @@ class LearningRateScheduler(Callback):
         optimizer.learning_rate = rate
         if self.verbose:
             print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {rate}.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = self.model.optimizer.current_learning_rate()

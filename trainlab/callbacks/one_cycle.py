@@ -25,7 +25,8 @@ class OneCycleScheduler(Callback):
             as in :class:`trainlab.optimizers.schedules.OneCycle`.
         cycle_momentum: also cycle ``momentum`` (SGD, RMSprop) or ``beta_1`` (Adam family).
 
-    The momentum value of each epoch's end is recorded in the History under its name.
+    The values of each epoch's last step are written into the epoch logs (so the History and
+    CSVLogger record them): the rate as ``learning_rate``, the momentum under its own name.
     State (saved in checkpoints): the step count, so a resumed run continues the cycle.
     """
 
@@ -58,7 +59,10 @@ class OneCycleScheduler(Callback):
         self.step += 1
 
     def on_epoch_end(self, epoch, logs=None):
-        if logs is not None and self._momentum_name is not None:
+        if logs is None:
+            return
+        logs["learning_rate"] = self.model.optimizer.current_learning_rate()
+        if self._momentum_name is not None:
             logs[self._momentum_name] = getattr(self.model.optimizer, self._momentum_name).value
 
     def get_state(self) -> dict:

@@ -67,6 +67,8 @@ def _epoch_log():
 
         def on_epoch_end(self, epoch, logs=None):
             self.seconds.append(time.perf_counter() - self._start)
+            if logs is not None:  # fit logs the rate only under an LR callback (Keras 3); records keep it
+                logs.setdefault("learning_rate", self.model.optimizer.current_learning_rate())
             for key, value in (logs or {}).items():
                 self.logs.setdefault(key, []).append(value)
 

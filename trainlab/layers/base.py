@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import itertools
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,27 +24,9 @@ from trainlab import backend
 from trainlab import constraints as constraints_module
 from trainlab import initializers as initializers_module
 from trainlab import regularizers as regularizers_module
-from trainlab._registry import Registry, snake_case
+from trainlab._registry import Registry
 
 registry = Registry("layer")
-_name_counters: dict[str, itertools.count] = defaultdict(lambda: itertools.count(1))
-# Names given explicitly (e.g. by a loaded model file) are never generated again, so a layer
-# created after ``load_model`` cannot collide with a loaded one (the notes' transfer learning).
-_taken_names: set[str] = set()
-
-
-def reset_layer_names() -> None:
-    _name_counters.clear()
-    _taken_names.clear()
-
-
-def _unique_name(prefix: str) -> str:
-    while True:
-        n = next(_name_counters[prefix])
-        name = prefix if n == 1 else f"{prefix}_{n - 1}"
-        if name not in _taken_names:
-            _taken_names.add(name)
-            return name
 
 
 @dataclass
@@ -75,8 +55,8 @@ class Layer:
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
         if name:
-            _taken_names.add(name)
-        self.name = name or _unique_name(snake_case(type(self).__name__))
+            backend.reserve_name(name)
+        self.name = name or backend.auto_name(type(self).__name__)
         self._trainable = bool(trainable)
         if input_dim is not None:
             input_shape = (input_dim,)

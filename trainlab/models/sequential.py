@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from trainlab import backend
 from trainlab import layers as layers_module
 from trainlab.layers.base import Layer
 from trainlab.models.training import TrainingMixin
@@ -23,7 +24,7 @@ class Sequential(TrainingMixin):
 
     def __init__(self, layers=None, name: str | None = None):
         super().__init__()
-        self.name = name or "sequential"
+        self.name = name or backend.auto_name("Sequential")
         self._layers: list[Layer] = []
         self._input_shape: tuple | None = None
         for layer in layers or []:

@@ -155,7 +155,6 @@ class TrainingMixin:
                 val_logs = self.evaluate(*validation_data, batch_size=batch_size, verbose=0, return_dict=True,
                                          _prepared=True)
                 logs.update({f"val_{key}": value for key, value in val_logs.items()})
-            logs["learning_rate"] = self.optimizer.current_learning_rate()
             callback_list.call("on_epoch_end", epoch, logs)
             self.epochs_completed = epoch + 1
             if self.stop_training:

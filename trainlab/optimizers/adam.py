@@ -52,6 +52,8 @@ class Adam(MomentEstimates):
         only while s is tiny.
     """
 
+    default_name = "adam"
+
     def __init__(self, learning_rate=None, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
                  amsgrad: bool = False, **kwargs):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)

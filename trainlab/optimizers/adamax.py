@@ -29,6 +29,7 @@ class Adamax(MomentEstimates):
         PyTorch's default learning rate is 0.002 and it takes max(β₂u, |g| + ε).
     """
 
+    default_name = "adamax"
     slot_names = ("first_moment", "infinity_norm")
 
     def update_step(self, param, grad, slots, lr):

@@ -23,6 +23,8 @@ class AdamW(Adam):
         PyTorch's AdamW defaults to λ = 0.01 and ε = 1e-8 (outside the corrected root).
     """
 
+    default_name = "adamw"
+
     def __init__(self, learning_rate=None, weight_decay: float = 0.004, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, amsgrad: bool = False, **kwargs):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay=weight_decay, **kwargs)

@@ -28,6 +28,7 @@ from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
+from trainlab import backend
 from trainlab._registry import Registry
 from trainlab.backend import Variable
 from trainlab.optimizers import _kernels, transforms
@@ -94,12 +95,13 @@ class Optimizer:
     slot_names: tuple[str, ...] = ()
     optional_slot_names: tuple[str, ...] = ()  # created by optional_slot when a hyperparameter needs them
     default_learning_rate = 0.001
+    default_name: str | None = None  # Keras 3's fixed default ("adam"); None: auto-named like a layer
 
     def __init__(self, learning_rate=None, *, clipvalue=None, clipnorm=None, global_clipnorm=None,
                  weight_decay=None, decay=None, lr=None, name: str | None = None):
         self._hyperparameters: dict[str, Variable] = {}
         self._schedule = None
-        self.name = name or type(self).__name__
+        self.name = name or self.default_name or backend.auto_name(type(self).__name__)
         if lr is not None:
             warnings.warn("The `lr` argument is deprecated; use `learning_rate`.", DeprecationWarning, stacklevel=3)
             if learning_rate is not None:

@@ -41,6 +41,7 @@ class Nadam(MomentEstimates):
         changes far more slowly; Keras 3 uses 0.96ᵗ, which reaches β₁ within ~100 steps.
     """
 
+    default_name = "nadam"
     slot_names = ("first_moment", "second_moment")
 
     def __init__(self, learning_rate=None, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,

@@ -32,6 +32,7 @@ class RMSprop(Optimizer):
         spelling) is accepted as an alias of ``RMSprop``.
     """
 
+    default_name = "rmsprop"
     optional_slot_names = ("velocity",)
     rho = Hyperparameter(check_unit_interval)
     momentum = Hyperparameter(check_unit_interval)

@@ -30,6 +30,7 @@ class SGD(Optimizer):
         ValueError: η ≤ 0 or not finite; β outside [0, 1).
     """
 
+    default_name = "SGD"
     default_learning_rate = 0.01
     optional_slot_names = ("velocity",)
     momentum = Hyperparameter(check_unit_interval)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainlab import initializers, layers, optimizers
+from trainlab import activations, initializers, layers, optimizers
 
 # layer class name -> (factory taking dtype, shape of one batch of inputs)
 LAYER_EXAMPLES = {
@@ -17,6 +17,8 @@ LAYER_EXAMPLES = {
     "Input": (lambda dtype: layers.Input((5,), dtype=dtype), (4, 5)),
     "Flatten": (lambda dtype: layers.Flatten(dtype=dtype), (4, 2, 3)),
     "PReLU": (lambda dtype: layers.PReLU(alpha_initializer="random_normal", dtype=dtype), (4, 5)),
+    "ReLU": (lambda dtype: layers.ReLU(max_value=1.5, negative_slope=0.1, threshold=0.3, dtype=dtype), (4, 5)),
+    "Softmax": (lambda dtype: layers.Softmax(axis=1, dtype=dtype), (4, 3, 5)),
     "RReLU": (lambda dtype: layers.RReLU(seed=3, dtype=dtype), (4, 5)),
     # γ, β and the moving statistics away from their defaults, so every term of the backward shows.
     "BatchNormalization": (lambda dtype: layers.BatchNormalization(
@@ -46,8 +48,25 @@ def layer_example(cls, dtype="float64"):
         ) from None
 
 
+# activation class name -> instances checked besides ``cls()``: every hyperparameter away from its default
+ACTIVATION_EXAMPLES = {
+    "ReLU": [activations.ReLU(negative_slope=0.1, max_value=1.5, threshold=0.3), activations.ReLU(0.2)],
+    "LeakyReLU": [activations.LeakyReLU(1.5)],
+    "ELU": [activations.ELU(0.5)],
+    "GELU": [activations.GELU(approximate=True)],
+    "Softmax": [activations.Softmax(axis=0)],
+}
+
+
+def activation_examples(cls) -> list:
+    return [cls(), *ACTIVATION_EXAMPLES.get(cls.__name__, [])]
+
+
 # (registry kind, class name) -> instance factory, for components without a no-argument constructor
 CONFIG_EXAMPLES = {
+    ("activation", "ReLU"): lambda: activations.ReLU(negative_slope=0.1, max_value=1.5, threshold=0.3),
+    ("activation", "GELU"): lambda: activations.GELU(approximate=True),
+    ("activation", "Softmax"): lambda: activations.Softmax(axis=0),
     ("learning-rate schedule", "ExponentialDecay"): lambda: optimizers.schedules.ExponentialDecay(0.01, 100, 0.5),
     ("learning-rate schedule", "PiecewiseConstantDecay"):
         lambda: optimizers.schedules.PiecewiseConstantDecay([10, 20], [0.1, 0.01, 0.001]),

@@ -4,7 +4,7 @@ import pytest
 
 from trainlab import activations, layers, losses
 from trainlab.testing import gradcheck
-from tests.conformance.examples import away_from_kinks, layer_example
+from tests.conformance.examples import activation_examples, away_from_kinks, layer_example
 
 TOLERANCE = 1e-6
 
@@ -21,8 +21,9 @@ def test_layer_backward_matches_finite_differences(cls, training):
 @pytest.mark.parametrize("cls", activations.registry.entries(), ids=lambda c: c.__name__)
 def test_activation_backward_matches_finite_differences(cls):
     z = away_from_kinks(np.random.default_rng(1).normal(scale=2.0, size=(6, 4)))
-    result = gradcheck.check_activation(cls(), z)
-    assert result.max_error < TOLERANCE, result.errors
+    for activation in activation_examples(cls):
+        result = gradcheck.check_activation(activation, z)
+        assert result.max_error < TOLERANCE, (activation, result.errors)
 
 
 def _targets(loss, rng, shape):

@@ -1,5 +1,5 @@
 """Layers (``keras.layers``) with explicit forward and backward passes."""
-from trainlab.layers.activation import ELU, Activation, LeakyReLU, PReLU, RReLU
+from trainlab.layers.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, RReLU, Softmax
 from trainlab.layers.base import Layer, registry
 from trainlab.layers.batch_normalization import BatchNormalization
 from trainlab.layers.dense import Dense

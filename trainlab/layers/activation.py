@@ -1,12 +1,18 @@
-"""Activation layers: ``Activation(name)``, ``LeakyReLU``, ``PReLU``, ``RReLU``, ``ELU``.
+"""Activation layers: ``Activation(name)``, ``ReLU``, ``LeakyReLU``, ``ELU``, ``Softmax``, ``PReLU``, ``RReLU``.
 
-* LeakyReLU_α(z) = max(αz, z), layer default α = 0.3 (Keras 3; the notes' figures use 0.01–0.2).
-* PReLU: the same with α learned, one slope per input element, initialized to 0.
-  ∂L/∂α = Σ_batch g·min(z, 0).
+* ReLU: Keras 3's ``max_value`` / ``negative_slope`` / ``threshold`` form (see
+  :class:`trainlab.activations.ReLU`); Softmax: over ``axis``.
+* LeakyReLU_α(z) = z if z > 0 else αz, layer default α = 0.3 (Keras 3; the notes' figures use
+  0.01–0.2); any α >= 0, so ``negative_slope=1`` is the identity.
+* PReLU: the same with α learned, one slope per input element (or shared along
+  ``shared_axes``), initialized to 0. ∂L/∂α = Σ over the batch and shared axes of g·min(z, 0).
 * RReLU (Keras has none; PyTorch semantics): during training each element gets its own slope
   r ~ U(lower, upper), drawn afresh every forward pass, gradient r on the negative side; at
   inference the slope is (lower + upper) / 2.
 * ELU_α(z) = z if z > 0 else α(e^z − 1).
+
+The parameter-free ones wrap an activation function, so they can also be passed as a Dense
+layer's ``activation=`` (HOML's ``Dense(50, activation=LeakyReLU(alpha=0.2))``).
 """
 from __future__ import annotations
 
@@ -15,20 +21,34 @@ import numpy as np
 from trainlab import activations as activations_module
 from trainlab import constraints, initializers, regularizers
 from trainlab import random as tl_random
+from trainlab.activations.piecewise import deprecated_alpha
 from trainlab.layers.base import Layer, registry
 
 
 class _ElementwiseActivation(Layer):
-    """A layer applying a stateless activation; caches its output for backward."""
+    """A layer applying a stateless activation; keeps its output (and its input, which the fused
+    cross-entropy path and activations that need z in backward use)."""
 
     activation: activations_module.Activation
 
+    @property
+    def as_activation(self) -> activations_module.Activation:
+        """The activation function this layer applies (what ``Dense(activation=layer)`` uses)."""
+        return self.activation
+
     def call(self, inputs, training=None):
+        self.preactivation = inputs
         self._outputs = self.activation.forward(inputs)
         return self._outputs
 
     def backward(self, grad_out, need_input_grad=True):
-        return self.activation.backward(self._outputs, grad_out) if need_input_grad else None
+        if not need_input_grad:
+            return None
+        return activations_module.backward_of(self.activation, self.preactivation, self._outputs, grad_out)
+
+    def backward_from_preactivation(self, delta, need_input_grad=True):
+        """Backward given ∂L/∂inputs directly (the fused softmax/sigmoid + cross-entropy path)."""
+        return delta if need_input_grad else None
 
 
 @registry.register()
@@ -39,25 +59,43 @@ class Activation(_ElementwiseActivation):
         super().__init__(**kwargs)
         self.activation = activations_module.get(activation)
 
-    def call(self, inputs, training=None):
-        self.preactivation = inputs
-        return super().call(inputs, training)
-
-    def backward_from_preactivation(self, delta, need_input_grad=True):
-        """Backward given ∂L/∂inputs directly (the fused softmax/sigmoid + cross-entropy path)."""
-        return delta if need_input_grad else None
-
     def get_config(self):
         return {**super().get_config(), "activation": activations_module.serialize(self.activation)}
 
 
 @registry.register()
+class ReLU(_ElementwiseActivation):
+    """Rectified linear unit layer.
+
+    Args:
+        max_value: cap on the output, >= 0, or None (default) for none.
+        negative_slope: slope below the threshold, >= 0 (default 0).
+        threshold: >= 0 (default 0).
+
+    Raises:
+        ValueError: a negative value, or None for ``negative_slope`` / ``threshold``.
+    """
+
+    def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations_module.ReLU(negative_slope, max_value, threshold)
+        self.max_value = self.activation.max_value
+        self.negative_slope = self.activation.negative_slope
+        self.threshold = self.activation.threshold
+
+    def get_config(self):
+        return {**super().get_config(), "max_value": self.max_value, "negative_slope": self.negative_slope,
+                "threshold": self.threshold}
+
+
+@registry.register()
 class LeakyReLU(_ElementwiseActivation):
-    """max(αz, z) with ``negative_slope`` α (default 0.3; ``alpha=`` is the old Keras name)."""
+    """z if z > 0 else αz with ``negative_slope`` α >= 0 (default 0.3; ``alpha=`` is the tf.keras 2
+    name, deprecated)."""
 
     def __init__(self, negative_slope: float = 0.3, **kwargs):
-        if "alpha" in kwargs:
-            negative_slope = kwargs.pop("alpha")
+        negative_slope = deprecated_alpha("LeakyReLU", negative_slope, kwargs.pop("alpha", None))
         super().__init__(**kwargs)
         self.activation = activations_module.LeakyReLU(negative_slope)
         self.negative_slope = self.activation.negative_slope
@@ -80,18 +118,59 @@ class ELU(_ElementwiseActivation):
 
 
 @registry.register()
-class PReLU(Layer):
-    """Parametric leaky ReLU: the slope α (one per input element, init 0) is learned."""
+class Softmax(_ElementwiseActivation):
+    """Softmax along ``axis`` (default −1)."""
 
-    def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None, **kwargs):
+    def __init__(self, axis: int = -1, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations_module.Softmax(axis)
+        self.axis = self.activation.axis
+
+    def build(self, input_shape):
+        if not -len(input_shape) <= self.axis < len(input_shape):
+            raise ValueError(f"Softmax layer {self.name!r}: axis {self.axis} is out of range for inputs of shape "
+                             f"{tuple(input_shape)}.")
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+@registry.register()
+class PReLU(Layer):
+    """Parametric leaky ReLU: the slope α (init 0) is learned.
+
+    Args:
+        alpha_initializer / alpha_regularizer / alpha_constraint: for α (default ``zeros``).
+        shared_axes: input axes (1 = the first axis after the batch) along which one α is
+            shared, e.g. ``[1, 2]`` for one slope per channel of (batch, height, width,
+            channels) inputs; None (default): one α per input element.
+
+    Raises:
+        ValueError: at build, a shared axis outside 1 … rank − 1.
+    """
+
+    def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.alpha_initializer = initializers.get(alpha_initializer)
         self.alpha_regularizer = regularizers.get(alpha_regularizer)
         self.alpha_constraint = constraints.get(alpha_constraint)
+        if shared_axes is None:
+            self.shared_axes = None
+        else:
+            axes = list(shared_axes) if isinstance(shared_axes, (list, tuple)) else [shared_axes]
+            if not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in axes):
+                raise ValueError(f"PReLU shared_axes must be integers; got {shared_axes!r}.")
+            self.shared_axes = [int(a) for a in axes]
 
     def build(self, input_shape):
-        self.add_weight("alpha", input_shape[1:], self.alpha_initializer, self.alpha_regularizer,
-                        self.alpha_constraint)
+        shape = list(input_shape[1:])
+        for axis in self.shared_axes or []:
+            if not 1 <= axis < len(input_shape):
+                raise ValueError(f"PReLU layer {self.name!r}: shared axis {axis} is out of range for inputs of "
+                                 f"shape {tuple(input_shape)}; use axes 1 to {len(input_shape) - 1} (0 is the batch).")
+            shape[axis - 1] = 1
+        self.add_weight("alpha", shape, self.alpha_initializer, self.alpha_regularizer, self.alpha_constraint)
 
     def call(self, inputs, training=None):
         self._negative_part = np.minimum(inputs, 0)
@@ -100,7 +179,12 @@ class PReLU(Layer):
 
     def backward(self, grad_out, need_input_grad=True):
         if self.trainable:
-            np.sum(grad_out * self._negative_part, axis=0, out=self.grads["alpha"])
+            # Sum over the batch axis and every shared axis, keeping the shared ones (size 1 in α).
+            per_element = np.sum(grad_out * self._negative_part, axis=0)
+            shared = tuple(axis - 1 for axis in self.shared_axes or [])
+            if shared:
+                per_element = np.sum(per_element, axis=shared, keepdims=True)
+            self.grads["alpha"][...] = per_element
         if not need_input_grad:
             return None
         return np.where(self._positive, grad_out, grad_out * self.params["alpha"])
@@ -108,7 +192,8 @@ class PReLU(Layer):
     def get_config(self):
         return {**super().get_config(), "alpha_initializer": initializers.serialize(self.alpha_initializer),
                 "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
-                "alpha_constraint": constraints.serialize(self.alpha_constraint)}
+                "alpha_constraint": constraints.serialize(self.alpha_constraint),
+                "shared_axes": self.shared_axes}
 
 
 @registry.register()

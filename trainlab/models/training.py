@@ -198,9 +198,13 @@ class TrainingMixin:
     def _loss_fuses_with_output(self) -> bool:
         """True when the loss can be computed from the last layer's logits (softmax/sigmoid + CE)."""
         last = self._layers[-1]
+        activation = getattr(last, "activation", None)
+        # A softmax over another axis than the last is not the one the loss fuses with.
+        over_last_axis = getattr(activation, "over_last_axis", None)
         return (self.loss.fused_activation is not None and not self.loss.from_logits
                 and hasattr(last, "backward_from_preactivation")
-                and isinstance(getattr(last, "activation", None), self.loss.fused_activation))
+                and isinstance(activation, self.loss.fused_activation)
+                and (over_last_axis is None or over_last_axis(len(self.output_shape))))
 
     def _batch_loss(self, yb, output) -> float:
         if self._loss_fuses_with_output():

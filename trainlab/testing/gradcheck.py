@@ -93,9 +93,12 @@ def check_loss(loss, y_true: np.ndarray, y_pred: np.ndarray, step: float = DEFAU
 
 
 def check_activation(activation, z: np.ndarray, step: float = DEFAULT_STEP, seed: int = 0) -> GradCheckResult:
-    """Compare ``activation.backward`` (from the output) with differences of ``forward``."""
+    """Compare ``activation.backward`` (given the output, and z when it declares ``needs_input``)
+    with differences of ``forward``."""
+    from trainlab.activations import backward_of
+
     z = np.array(z, dtype=np.float64)
     probe = np.random.default_rng(seed).normal(size=z.shape)
-    analytic = activation.backward(activation.forward(z), probe)
+    analytic = backward_of(activation, z.copy(), activation.forward(z.copy()), probe)
     numeric = numeric_gradient(lambda: float(np.sum(activation.forward(z) * probe)), z, step)
     return GradCheckResult({"input": relative_error(analytic, numeric)})

@@ -136,3 +136,30 @@ def test_a_builtin_name_is_not_shadowed_by_a_same_named_folder(tmp_path, monkeyp
     assert resolve_path("optimizers").name == "optimizers.toml"
     with pytest.raises(StudyError, match="Study file 'missing.toml' does not exist"):
         resolve_path("missing.toml")
+
+
+@pytest.mark.parametrize("literal", ["nan", "inf", "-inf", "+nan"])
+def test_non_finite_set_values_are_refused_with_the_key_and_the_fix(study_file, literal):
+    with pytest.raises(StudyError, match=r"training.optimizer.learning_rate = (nan|inf|-inf) is not a usable value: "
+                                         r"every setting must be a finite number .* give a finite value, e.g. "
+                                         r"--set training.optimizer.learning_rate=0.01"):
+        load_study(str(study_file), assignments=[f"training.optimizer.learning_rate={literal}"])
+
+
+def test_non_finite_values_inside_tables_and_lists_are_refused(study_file):
+    with pytest.raises(StudyError, match=r"tuning.grid.training.optimizer.learning_rate = nan"):
+        load_study(str(study_file), assignments=["tuning.grid.training.optimizer.learning_rate=[0.1, nan]"])
+    with pytest.raises(StudyError, match=r"training.optimizer.momentum = inf"):
+        load_study(str(study_file), assignments=['training.optimizer={name = "sgd", momentum = inf}'])
+
+
+def test_a_toml_date_is_refused_with_the_quoting_fix(study_file):
+    with pytest.raises(StudyError, match=r"model.activation = 1979-05-27 was read as a TOML date/time.*quote it"):
+        load_study(str(study_file), assignments=["model.activation=1979-05-27"])
+
+
+def test_a_study_file_with_nan_names_its_line(tmp_path):
+    path = tmp_path / "nan.toml"
+    path.write_text(STUDY_TOML.replace("value = 0.5", "value = nan"))
+    with pytest.raises(StudyError, match=r"nan.toml, line \d+: target.value = nan is not a usable value"):
+        load_study(str(path))

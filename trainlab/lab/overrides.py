@@ -8,6 +8,8 @@ not valid TOML is taken as a string, so ``--set model.activation=tanh`` works un
 """
 from __future__ import annotations
 
+import datetime
+import math
 import tomllib
 from typing import Any
 
@@ -33,12 +35,45 @@ def parse_value(literal: str) -> Any:
         return literal
 
 
+def unusable(path: str, value: Any) -> tuple[str, Any] | None:
+    """The first ``(path, item)`` inside ``value`` that a record cannot store: NaN or an infinity
+    (strict JSON has no such numbers, and no setting is meaningful at NaN) or a TOML date/time."""
+    if isinstance(value, dict):
+        found = (unusable(f"{path}.{key}", item) for key, item in value.items())
+    elif isinstance(value, list):
+        found = (unusable(path, item) for item in value)
+    else:
+        not_finite = isinstance(value, float) and not math.isfinite(value)
+        return (path, value) if not_finite or isinstance(value, (datetime.date, datetime.time)) else None
+    return next((hit for hit in found if hit is not None), None)
+
+
+def check_plain(path: str, value: Any) -> None:
+    """Refuse a value holding NaN, an infinity or a date/time (see :func:`unusable`).
+
+    Raises:
+        StudyError: naming the key, the offending value and what to write instead.
+    """
+    hit = unusable(path, value)
+    if hit is None:
+        return
+    where, item = hit
+    if isinstance(item, float):
+        raise StudyError(f"{where} = {item!r} is not a usable value: every setting must be a finite number "
+                         f"(NaN and infinities cannot be stored in the records, and no run can train with them); "
+                         f"give a finite value, e.g. --set {where}=0.01.")
+    raise StudyError(f"{where} = {item.isoformat()} was read as a TOML date/time, which a setting cannot hold; "
+                     f"quote it to pass a string, e.g. --set '{where}=\"{item.isoformat()}\"'.")
+
+
 def apply(spec: dict, path: str, value: Any, sections=tuple(SECTIONS)) -> None:
     """Set ``path`` in ``spec`` (a resolved study or run config) in place.
 
     Raises:
-        StudyError: the path does not exist; the message lists the valid keys nearby.
+        StudyError: the path does not exist (the message lists the valid keys nearby), or the
+            value is not finite or not JSON data (:func:`check_plain`).
     """
+    check_plain(path, value)
     parts = path.split(".")
     head = parts[0]
     if head not in sections:

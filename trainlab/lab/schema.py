@@ -146,7 +146,16 @@ class Validator:
 
     def study(self, raw: dict) -> dict:
         """The whole study with defaults filled; ``quick`` is kept validated but unmerged."""
+        from trainlab.lab.overrides import check_plain, unusable
+
         self.unknown(raw, TOP_LEVEL, "the top level")
+        for key, value in raw.items():
+            hit = unusable(key, value)
+            if hit is not None:
+                try:
+                    check_plain(key, value)
+                except StudyError as error:
+                    raise self.fail(hit[0], str(error)) from None
         result = {name: self.section(name, raw.get(name, {}), fields)
                   for name, fields in SECTIONS.items()}
         result["arms"] = self.arms(raw.get("arms"))

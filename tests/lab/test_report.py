@@ -6,13 +6,13 @@ import re
 import statistics
 import warnings
 
-import numpy as np
 import pytest
 
 from trainlab.lab import RecordStore, StudyError
-from trainlab.lab.extras import ranks, stars
+from scipy import stats as scipy_stats
+
+from trainlab.lab.extras import ranks
 from trainlab.lab.report import write_report
-from trainlab.lab.results import bootstrap_interval
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def reported(serial_copy):
 
 
 def recompute(records: list[dict], arm: str, baseline: str = "sgd", target: float = 0.5) -> dict:
-    """The csv row of ``arm``, computed here independently of trainlab.lab.results."""
+    """The csv row of ``arm``, computed here independently of trainlab.lab.results (scipy for the test)."""
     finals = {r["seed"]: r for r in records if r["arm"] == arm and r["phase"] == "final"}
     base = {r["seed"]: r for r in records if r["arm"] == baseline and r["phase"] == "final"}
     seeds = sorted(finals)
@@ -29,24 +29,28 @@ def recompute(records: list[dict], arm: str, baseline: str = "sgd", target: floa
     best_val = [max(finals[s]["history"]["val_accuracy"]) for s in seeds]
     test = [finals[s]["test"]["accuracy"] for s in seeds]
     test_loss = [finals[s]["test"]["loss"] for s in seeds]
-    differences = [finals[s]["test"]["accuracy"] - base[s]["test"]["accuracy"] for s in seeds]
-    epochs, seconds = [], []
+    epochs, steps, seconds = [], [], []
     for s in seeds:
-        hits = [i for i, v in enumerate(finals[s]["history"]["val_accuracy"]) if v >= target]
+        curve = finals[s]["history"]["val_accuracy"]
+        hits = [i for i, v in enumerate(curve) if v >= target]
         if hits:
-            epochs.append(hits[0] + 1)
-            seconds.append(sum(finals[s]["timing"]["epoch_seconds"][:hits[0] + 1]))
-    rng = np.random.default_rng(0)
-    boot = np.asarray(differences)[rng.integers(0, 3, size=(10_000, 3))].mean(axis=1)
+            i = hits[0]
+            crossing = 1.0 if i == 0 else i + (target - curve[i - 1]) / (curve[i] - curve[i - 1])
+            epochs.append(crossing)
+            steps.append(crossing * finals[s]["steps_per_epoch"])
+            seconds.append(sum(finals[s]["timing"]["epoch_seconds"][:i + 1]))
     row = {"seeds_ok": len(seeds), "final_val_accuracy_mean": statistics.mean(final_val),
            "final_val_accuracy_std": statistics.stdev(final_val), "best_val_accuracy_mean": statistics.mean(best_val),
            "best_val_accuracy_std": statistics.stdev(best_val), "test_accuracy_mean": statistics.mean(test),
            "test_accuracy_std": statistics.stdev(test), "test_loss_mean": statistics.mean(test_loss),
-           "test_loss_std": statistics.stdev(test_loss), "diff_test_accuracy_mean": statistics.mean(differences),
-           "diff_test_accuracy_low": np.percentile(boot, 2.5), "diff_test_accuracy_high": np.percentile(boot, 97.5),
-           "reached": f"{len(epochs)}/{len(seeds)}"}
+           "test_loss_std": statistics.stdev(test_loss), "reached": f"{len(epochs)}/{len(seeds)}"}
+    if arm != baseline:
+        differences = [finals[s]["test"]["accuracy"] - base[s]["test"]["accuracy"] for s in seeds]
+        row.update(diff_test_accuracy_n=str(len(seeds)), diff_test_accuracy_mean=statistics.mean(differences),
+                   diff_test_accuracy_p=scipy_stats.ttest_rel(test, [base[s]["test"]["accuracy"] for s in seeds]).pvalue)
     if epochs:
         row["epochs_to_target_mean"] = statistics.mean(epochs)
+        row["steps_to_target_mean"] = statistics.mean(steps)
         row["seconds_to_target_mean"] = statistics.mean(seconds)
     return row
 
@@ -65,6 +69,19 @@ def test_every_csv_number_is_recomputed_from_the_records(reported):
                 assert row[key] == expected, key
             else:
                 assert float(row[key]) == pytest.approx(expected, rel=1e-9, abs=1e-12), (row["arm"], key)
+    assert table[0]["diff_test_accuracy_verdict"] == "baseline"
+
+
+def test_holm_intervals_and_verdicts_in_the_csv_agree(reported):
+    table = list(csv.DictReader(reported[1]["csv"].open()))
+    for row in table[1:]:
+        p_values = [float(r["diff_test_accuracy_p"]) for r in table[1:]]
+        assert float(row["diff_test_accuracy_p_holm"]) >= float(row["diff_test_accuracy_p"])
+        assert float(row["diff_test_accuracy_confidence"]) >= 0.95
+        if row["diff_test_accuracy_low"]:
+            excludes = float(row["diff_test_accuracy_low"]) > 0 or float(row["diff_test_accuracy_high"]) < 0
+            assert excludes == (row["diff_test_accuracy_verdict"] in ("better", "worse"))
+        assert len(p_values) == 2
 
 
 def test_markdown_and_html_show_the_csv_numbers(reported):
@@ -73,15 +90,20 @@ def test_markdown_and_html_show_the_csv_numbers(reported):
     row = next(csv.DictReader(paths["csv"].open()))
     shown = f"{float(row['test_accuracy_mean']):.4f} ± {float(row['test_accuracy_std']):.4f}"
     assert shown in markdown and shown in page
-    for figure in ("learning_curves", "learning_rate", "tuning"):
+    for figure in ("comparison", "learning_curves", "tuning"):
         assert f"figures/{figure}.png" in markdown and (out / "figures" / f"{figure}.png").stat().st_size > 1000
     assert "Provenance" in markdown and RecordStore(out).manifest()["hash"] in markdown
+    assert "| split sizes | 1,295 training, 143 validation, 359 test images |" in markdown
+    assert "Flatten → [Dense(16, relu)] → Dense(classes, softmax)" in markdown
+    assert "smoke run" not in markdown and "not evidence" not in markdown
+    assert "training.optimizer.learning_rate=" not in markdown  # the path is in the header, not in every row
+    assert "| chosen learning_rate |" in markdown
 
 
 def test_html_is_self_contained(reported):
     page = reported[1]["html"].read_text()
     sources = re.findall(r'(?:src|href)="([^"]*)"', page)
-    assert len(sources) == 3 and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert len(sources) == 4 and all(s.startswith("data:image/png;base64,") for s in sources)
 
 
 def test_report_is_a_pure_function_of_the_records(reported):
@@ -96,19 +118,10 @@ def test_report_of_a_directory_without_study_is_refused(tmp_path):
         write_report(tmp_path)
 
 
-def test_star_ranks_and_rule():
+def test_ranks_share_ties_and_put_missing_values_last():
     assert ranks([3.0, None, 1.0, 1.0], "min") == [3, 4, 1, 1]
     assert ranks([0.9, 0.8, None], "max") == [1, 2, 3]
-    assert [stars(rank, 9) for rank in range(1, 10)] == ["★★★"] * 3 + ["★★"] * 3 + ["★"] * 3
-    assert [stars(rank, 2) for rank in (1, 2)] == ["★★★", "★★"]
-
-
-def test_bootstrap_interval_is_fixed_and_brackets_the_mean():
-    differences = [0.01, 0.03, 0.02, 0.05]
-    low, high = bootstrap_interval(differences)
-    assert (low, high) == bootstrap_interval(differences)
-    assert min(differences) <= low <= np.mean(differences) <= high <= max(differences)
-    assert bootstrap_interval([0.1]) == (None, None)
+    assert ranks([1.0, None, None, None], "min") == [1, 2, 2, 2]
 
 
 def test_an_interrupted_study_still_reports(serial_copy):
@@ -122,12 +135,21 @@ def test_an_interrupted_study_still_reports(serial_copy):
     assert "learning_curves.png" not in paths["markdown"].read_text()
 
 
-def test_a_directory_written_before_newer_study_keys_still_reports(serial_copy):
+def test_a_directory_written_before_newer_keys_still_reports(serial_copy):
     import json
 
     manifest_path = serial_copy / "study.json"
     manifest = json.loads(manifest_path.read_text())
-    del manifest["study"]["tuning"]["mode"]  # keys added by later versions are absent from old manifests
+    # keys added by later versions are absent from old manifests and records
+    del manifest["study"]["tuning"]["mode"], manifest["invocation"]
+    del manifest["study"]["protocol"]["max_seeds"], manifest["study"]["protocol"]["seed_step"]
     manifest_path.write_text(json.dumps(manifest))
+    for path in RecordStore(serial_copy).records_dir.glob("*.json"):
+        record = json.loads(path.read_text())
+        del record["sizes"], record["steps_per_epoch"], record["learning_rate"]
+        path.write_text(json.dumps(record))
     paths = write_report(serial_copy)
-    assert "Results" in open(paths["markdown"]).read()
+    markdown = open(paths["markdown"]).read()
+    assert "| options given | not recorded (directory written before trainlab stored it) |" in markdown
+    assert "| split sizes | not recorded" in markdown
+    assert "Δ epochs vs sgd" in markdown  # speed falls back to epochs without steps per epoch

@@ -55,7 +55,7 @@ def diagnosed(tmp_path, monkeypatch):
 
 def test_recording_callbacks_land_in_the_record_under_their_name(diagnosed):
     records = RecordStore(diagnosed).records()
-    assert len(records) == 4  # one tuning run, three final seeds
+    assert len(records) == 6  # one tuning run, five final seeds (the default)
     for record in records:
         data = record["callbacks"]
         assert sorted(data) == ["Diagnostics", "Diagnostics_2"]  # a repeated name gets a suffix

@@ -123,6 +123,16 @@ def _callback_home(name: str):
 RATE_ARGUMENTS = {"OneCycleScheduler": "max_learning_rate"}
 
 
+#: Callbacks that change the learning rate during a run (with a ``training.schedule``, they make a
+#: run "scheduled": its record samples the rate per step, see :func:`trainlab.lab.trial._run_log`).
+RATE_CALLBACKS = ("OneCycleScheduler", "LearningRateScheduler", "ReduceLROnPlateau")
+
+
+def scheduled(training: dict) -> bool:
+    """Whether the learning rate of a run with this ``[training]`` table can change during it."""
+    return bool(training["schedule"]) or any(spec["name"] in RATE_CALLBACKS for spec in training["callbacks"])
+
+
 def build_callbacks(training: dict) -> list:
     """Callbacks from ``training.callbacks``: ``[{name = "EarlyStopping", patience = 5}, ...]``
     (``PruneLowMagnitude`` comes from :mod:`trainlab.pruning`).

@@ -49,6 +49,11 @@ class Splits:
         """Shape of one sample (reading it does not count as reading the data)."""
         return self._arrays["train"][0].shape[1:]
 
+    @property
+    def sizes(self) -> dict[str, int]:
+        """Samples in each split (reading them does not count as reading the data)."""
+        return {split: len(arrays[1]) for split, arrays in self._arrays.items()}
+
     def steps_per_epoch(self, batch_size: int) -> int:
         """Optimizer steps in one epoch over the training split (not counted as a read)."""
         return -(-len(self._arrays["train"][0]) // batch_size)

@@ -14,10 +14,12 @@ import importlib
 import pkgutil
 from typing import Callable
 
-STAR_RULE = ("Stars from ranks among the n arms (rank 1 = best): ★★★ for the top third, ★★ for the middle "
-             "third, ★ for the bottom third, i.e. stars = 3 − ⌊3·(rank − 1)/n⌋. Speed ranks the mean "
-             "seconds to the target (arms that never reached it share the last rank); quality ranks the mean "
-             "final test {metric}.")
+STAR_RULE = ("Stars come from the verdicts against the baseline ({baseline}), never from ranks of means: ★★★ "
+             "better (quality) or faster (speed), ★★ not distinguishable at the n shown, ★ worse or slower; the "
+             "baseline is ★★ by definition. Quality compares the paired test {metric}, speed the paired steps to the "
+             "target (Holm-corrected paired t-tests, see the protocol). Ranks order the arms by their means "
+             "(1 = best; ties share a rank; an arm that never reached the target ranks last) and are shown for "
+             "orientation only: neighbouring ranks are often not distinguishable.")
 
 
 SECTIONS: dict[str, Callable] = {}
@@ -64,33 +66,36 @@ def ranks(values: list, goal: str) -> list[int]:
     return [rank(value) for value in values]
 
 
-def stars(rank: int, count: int) -> str:
-    return "★" * (3 - (3 * (rank - 1)) // count)
+def verdict_stars(comparison) -> str:
+    """★★★ / ★★ / ★ for a good / undecided / bad verdict; ★★ for the baseline (None)."""
+    if comparison is None or not comparison.significant:
+        return "★★" if comparison is None or comparison.p is not None else "—"
+    good = comparison.verdict in ("better", "faster")
+    return "★★★" if good else "★"
 
 
 @register("star_table")
 def star_table(summary: dict, rows: list[dict]) -> list[tuple]:
-    """The notes' optimizer star table (speed, quality), rebuilt from the measurements."""
-    base = summary["base"]
-    speed = [row["seconds_to_target_mean"] for row in rows]
-    quality = [row[f"test_{base}_mean"] for row in rows]
-    speed_ranks, quality_ranks = ranks(speed, "min"), ranks(quality, summary["goal"])
-    count = len(rows)
+    """The notes' optimizer star table (speed, quality), rebuilt from the verdicts."""
+    from trainlab.lab.statistics import mean_std
+    from trainlab.lab.tables import number, spread
+
+    base, arms = summary["base"], summary["arms"]
+    never = [not any(e is not None for e in arm.per_seed["epochs_to_target"]) for arm in arms]
+    # ranked on every seed, one that never reached counted at the budget; an arm that never did is last
+    speed_ranks = ranks([None if missed else mean_std(arm.per_seed["speed"])[0]
+                         for arm, missed in zip(arms, never)], "min")
+    quality_ranks = ranks([row[f"test_{base}_mean"] for row in rows], summary["goal"])
     table = []
-    for row, arm, s_rank, q_rank in zip(rows, summary["arms"], speed_ranks, quality_ranks):
-        table.append([row["label"], _seconds(row["seconds_to_target_mean"]), str(s_rank), stars(s_rank, count),
-                      _value(row[f"test_{base}_mean"]), str(q_rank), stars(q_rank, count), arm.claim or "—"])
-    return [
-        ("h2", "Star table (speed, quality), measured"),
-        ("p", STAR_RULE.format(metric=base)),
-        ("table", ["arm", "seconds to target", "speed rank", "speed", f"test {base}", "quality rank", "quality",
-                   "the notes say"], table),
-    ]
-
-
-def _seconds(value) -> str:
-    return "not reached" if value is None else f"{value:.2f}"
-
-
-def _value(value) -> str:
-    return "—" if value is None else f"{value:.4f}"
+    for arm, row, missed, s_rank, q_rank in zip(arms, rows, never, speed_ranks, quality_ranks):
+        speed = "—" if not summary["reached_any"] else verdict_stars(summary["speed"].get(arm.name))
+        table.append([arm.label, "never reached" if missed else number(row["epochs_to_target_mean"], 2),
+                      "—" if not summary["reached_any"] else str(s_rank), speed,
+                      spread(arm.per_seed[f"test_{base}"]), str(q_rank), verdict_stars(summary["quality"].get(arm.name)),
+                      arm.claim or "—"])
+    blocks = [("h2", "Star table (speed, quality), measured"),
+              ("p", STAR_RULE.format(metric=base, baseline=summary["baseline"]))]
+    if not summary["reached_any"]:
+        blocks.append(("p", "No arm reached the target on any seed: no speed stars."))
+    return blocks + [("table", ["arm", "epochs to target", "speed rank", "speed", f"test {base}", "quality rank",
+                                "quality", "the notes say"], table)]

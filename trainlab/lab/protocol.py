@@ -60,14 +60,18 @@ def grid_points(study: Study) -> list[dict]:
 
 
 def describe_points(spec: dict) -> str:
-    """The tuning points in words, for the report's protocol paragraph."""
+    """The tuning points in words, with their count, for the report's protocol paragraph."""
     tuning = spec["tuning"]
     if tuning["mode"] == "random":
         ranges = ", ".join(f"{path} from {_range_text(values)}" for path, values in tuning["grid"].items())
-        return f"{tuning['samples']} random points drawn with seed {tuning['seed']} ({ranges})"
-    grid = ", ".join(f"{path} ∈ {{{', '.join(map(str, grid_values(values)))}}}"
-                     for path, values in tuning["grid"].items())
-    return f"grid points ({grid})"
+        return f"{_count(tuning['samples'], 'random point')} drawn with seed {tuning['seed']} ({ranges})"
+    values = {path: grid_values(spec_) for path, spec_ in tuning["grid"].items()}
+    grid = ", ".join(f"{path} ∈ {{{', '.join(map(str, v))}}}" for path, v in values.items())
+    return f"{_count(math.prod(len(v) for v in values.values()), 'grid point')} ({grid})"
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _range_text(values) -> str:
@@ -99,10 +103,26 @@ def random_points(grid: dict, samples: int, seed: int) -> list[dict]:
     return points
 
 
-def final_seeds(spec: dict) -> list[int]:
-    """The paired seeds of the final runs: ``tune_seed + 1`` onward, ``protocol.seeds`` of them."""
+def final_seeds(spec: dict, count: int | None = None) -> list[int]:
+    """The paired seeds of the final runs: ``tune_seed + 1`` onward, ``count`` of them (default
+    ``protocol.seeds``; sequential runs add seeds in this same order)."""
     start = spec["protocol"]["tune_seed"] + 1
-    return list(range(start, start + spec["protocol"]["seeds"]))
+    return list(range(start, start + (count or spec["protocol"]["seeds"])))
+
+
+def seed_counts(spec: dict) -> list[int]:
+    """The numbers of seeds at which a study looks at its comparisons: ``[seeds]`` for a fixed
+    number, else ``seeds, seeds + seed_step, …`` up to and including ``max_seeds``."""
+    protocol = spec["protocol"]
+    first, cap = protocol["seeds"], protocol.get("max_seeds", 0)
+    if not cap:
+        return [first]
+    return [*range(first, cap, protocol.get("seed_step", 5)), cap]
+
+
+def looks(spec: dict) -> int:
+    """How many times a sequential study may look (each look then tests at α / looks)."""
+    return len(seed_counts(spec))
 
 
 def tuning_metric(study: Study) -> str:
@@ -150,7 +170,7 @@ def select(study: Study, records: list[dict]) -> dict[str, dict | None]:
     return selection
 
 
-def final_tasks(study: Study, selection: dict[str, dict | None]) -> list[dict]:
-    """The paired final runs of every arm that has a selected setting."""
+def final_tasks(study: Study, selection: dict[str, dict | None], count: int | None = None) -> list[dict]:
+    """The paired final runs (on the first ``count`` final seeds) of every arm with a selected setting."""
     return [make_task(study, "final", arm, seed, selection[arm])
-            for arm in study.arm_names if selection[arm] is not None for seed in final_seeds(study.spec)]
+            for arm in study.arm_names if selection[arm] is not None for seed in final_seeds(study.spec, count)]

@@ -73,7 +73,7 @@ class RecordStore:
             raise StudyError(f"{self.root} is not empty and holds no {MANIFEST}; pass an empty or new --out "
                              f"directory so no file is overwritten.")
         manifest = {"name": study.name, "hash": study.hash, "source": study.source, "trainlab": version,
-                    "study": study.spec}
+                    "study": study.spec, "invocation": study.invocation}
         write_atomic(path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
 
     def write(self, record: dict) -> None:

@@ -1,5 +1,11 @@
 """Run a study: preflight, tune, select, final; only the runs the output directory lacks.
 
+With sequential seeds (``protocol.max_seeds``, ``--seeds auto``) the final phase runs on
+``protocol.seeds`` seeds, then adds ``protocol.seed_step`` paired seeds at a time until every
+comparison with the baseline is decided (:func:`settled`) or ``max_seeds`` is reached. Each look
+tests at α / (number of possible looks), which keeps the familywise error ≤ α despite stopping
+on the data (:mod:`trainlab.lab.statistics`).
+
 A run is done when its record exists with status ``ok`` or ``diverged``; ``crashed`` runs (a
 bug or a dead worker, not a property of the configuration's training) are tried again by the
 next ``trainlab lab run``. Records are written by this process as results arrive, so the
@@ -13,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from trainlab.lab import build, data, protocol, trial
+from trainlab.lab import build, data, protocol, results, trial
 from trainlab.lab.executors import make_executor
 from trainlab.lab.records import RecordStore, write_atomic
 from trainlab.lab.schema import StudyError
@@ -86,15 +92,33 @@ def run_study(study: Study, out, *, jobs: int | None = None, cluster: str | None
         with tqdm(total=planned, desc=study.name, unit="run", disable=not progress) as bar:
             _execute(executor, execute, tune, store, summary, bar)
             selection = protocol.select(study, store.records())
-            final = [task for task in protocol.final_tasks(study, selection) if task["key"] not in done]
-            bar.total = summary.executed + len(final)
-            bar.refresh()
-            _execute(executor, execute, final, store, summary, bar)
+            counts = protocol.seed_counts(study.spec)
+            for count in counts:
+                done = _done_keys(store)
+                final = [task for task in protocol.final_tasks(study, selection, count) if task["key"] not in done]
+                bar.total = summary.executed + len(final)
+                bar.refresh()
+                _execute(executor, execute, final, store, summary, bar)
+                if count == counts[-1] or settled(study, store.records(), count):
+                    break
     finally:
         executor.close()
     summary.wall_seconds = time.perf_counter() - started
     _log_session(summary, jobs, cluster)
     return summary
+
+
+def settled(study: Study, records: list[dict], count: int) -> bool:
+    """Whether a sequential study may stop after its first ``count`` seeds: every comparison with
+    the baseline excludes 0 at the per-look level (α / looks; see :mod:`trainlab.lab.statistics`).
+
+    Only the first ``count`` seeds are read, so a resumed study takes the same decisions as an
+    uninterrupted one.
+    """
+    seeds = set(protocol.final_seeds(study.spec, count))
+    finals = [r for r in records if r["phase"] != "final" or r["seed"] in seeds]
+    comparisons = results.summarize(study.spec, finals)["quality"].values()
+    return all(comparison.significant for comparison in comparisons)
 
 
 def _execute(executor, execute, tasks, store: RecordStore, summary: RunSummary, bar) -> None:

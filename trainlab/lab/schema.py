@@ -88,7 +88,10 @@ SECTIONS: dict[str, dict[str, Field]] = {
     },
     "protocol": {
         "tune_seed": Field("int", 0, minimum=0),
-        "seeds": Field("int", 3, minimum=3),
+        "seeds": Field("int", 5, minimum=3),
+        # Sequential seeds (``--seeds auto``): up to max_seeds, seed_step at a time; 0 = a fixed number.
+        "max_seeds": Field("int", 0, minimum=0),
+        "seed_step": Field("int", 5, minimum=1),
     },
     "evaluation": {
         "mc_samples": Field("int_list", []),
@@ -206,6 +209,10 @@ class Validator:
         return {name: self.section(name, table, SECTIONS[name], partial=True) for name, table in quick.items()}
 
     def consistency(self, study: dict) -> None:
+        protocol = study["protocol"]
+        if protocol["max_seeds"] and protocol["max_seeds"] <= protocol["seeds"]:
+            raise self.fail("max_seeds", f"protocol.max_seeds ({protocol['max_seeds']}) must exceed protocol.seeds "
+                                         f"({protocol['seeds']}) for sequential seeds, or be 0 for a fixed number.")
         names = [arm["name"] for arm in study["arms"]]
         if study["study"]["baseline"] not in names:
             raise self.fail("baseline", f"baseline {study['study']['baseline']!r} is not an arm; "

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Iterable
@@ -36,10 +36,16 @@ def canonical_hash(data) -> str:
 
 @dataclass
 class Study:
-    """A resolved study: every section with defaults, quick mode and overrides applied."""
+    """A resolved study: every section with defaults, quick mode and overrides applied.
+
+    ``invocation`` records how it was asked for (``quick``, the ``--set`` assignments and the
+    shortcut options), for the report; it is not part of the hash, since ``spec`` already holds
+    every effect of it.
+    """
 
     spec: dict
     source: str
+    invocation: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -67,7 +73,7 @@ class Study:
         """The same study restricted to ``names`` (the baseline is always kept)."""
         keep = {self.arm(name)["name"] for name in names} | {self.baseline}
         spec = dict(self.spec, arms=[arm for arm in self.spec["arms"] if arm["name"] in keep])
-        return Study(spec, self.source)
+        return Study(spec, self.source, self.invocation)
 
     def run_config(self, arm_name: str, point: dict) -> dict:
         """The config one run trains: base sections, then the arm's ``set``, then the grid point."""
@@ -80,12 +86,14 @@ class Study:
         return config
 
 
-def from_manifest(spec: dict, source: str) -> Study:
+def from_manifest(manifest: dict) -> Study:
     """The study stored in an output directory's manifest, with defaults filled in for any keys a
-    newer trainlab added since the directory was written, so old results still report."""
-    filled = Validator(f"{source} (stored study)").study({**spec, "quick": {}})
+    newer trainlab added since the directory was written, so old results still report (an old
+    manifest has no ``invocation``: the report then says it was not recorded)."""
+    source = manifest["source"]
+    filled = Validator(f"{source} (stored study)").study({**manifest["study"], "quick": {}})
     del filled["quick"]
-    return Study(filled, source)
+    return Study(filled, source, manifest.get("invocation", {}))
 
 
 def resolve_path(name_or_path: str) -> Path:
@@ -137,8 +145,10 @@ def load_study(name_or_path: str, *, quick: bool = False, data: str | None = Non
         overrides.apply(spec, *overrides.parse_assignment(assignment))
     spec = Validator(f"{path} after --quick/--set").study({**spec, "quick": {}})
     del spec["quick"]
-    study = Study(spec, str(path))
     arms = list(arms)
+    invocation = {"quick": quick, "data": data, "epochs": epochs, "seeds": seeds, "set": list(assignments),
+                  "arms": arms}
+    study = Study(spec, str(path), {key: value for key, value in invocation.items() if value not in (None, [])})
     if arms:
         study = study.select_arms(arms)
     check_metrics(study)

@@ -10,8 +10,10 @@ A record is plain JSON: the task (key, study, phase, arm, seed, grid point, conf
 ``evaluation.mc_samples`` also ``test["mc"]``, see :mod:`trainlab.lab.evaluation`), ``weights``
 (with ``evaluation.sparsity``), ``pretrain`` (two-stage runs, :mod:`trainlab.lab.transfer`),
 ``callbacks`` (``{name: to_dict()}`` of the study's callbacks that have one, e.g. ``Diagnostics``;
-kept for diverged runs too), the splits the run read, the library environment, and ``timing``
-(the only part that differs between two executions of the same task).
+kept for diverged runs too), ``learning_rate`` (the rate applied, per step for scheduled runs,
+see :func:`_run_log`), ``sizes`` of the splits and ``steps_per_epoch`` (so speed is counted in
+optimizer steps), the splits the run read, the library environment, and ``timing`` (the only
+part that differs between two executions of the same task).
 """
 from __future__ import annotations
 
@@ -51,28 +53,61 @@ def _history(raw: dict) -> dict[str, list]:
     return {key: [_number(v) for v in values] for key, values in raw.items()}
 
 
-def _epoch_log():
-    """A callback that keeps every epoch's logs and duration, even if training stops with an error."""
+#: Most learning-rate points a record keeps per run (a scheduled Fashion-MNIST run takes 17,190
+#: steps; every ⌈steps / 1000⌉-th step is plenty to draw 1cycle's warm-up or a staircase).
+RATE_POINTS = 1000
+
+
+def _run_log(per_step: bool, total_steps: int):
+    """The lab's recording callback: every epoch's logs and duration (kept even if training stops
+    with an error) and the learning rate the optimizer applies, read from the optimizer itself.
+
+    ``per_step`` (scheduled runs) samples the rate before every ``stride``-th update, so a
+    schedule's shape is visible within an epoch; otherwise it is read once per epoch, which keeps
+    the training loop free of per-batch callbacks. A final point closes the series at the last step.
+    """
     from trainlab.callbacks import Callback
 
-    class EpochLog(Callback):
+    class RunLog(Callback):
         def __init__(self):
             super().__init__()
             self.logs: dict[str, list] = {}
             self.seconds: list[float] = []
+            self.rates: dict[str, list] = {"per": "step" if per_step else "epoch", "steps": [], "values": []}
+            self.step = 0
             self._start = 0.0
+
+        def _rate(self):
+            self.rates["steps"].append(self.step)
+            self.rates["values"].append(_number(self.model.optimizer.current_learning_rate()))
 
         def on_epoch_begin(self, epoch, logs=None):
             self._start = time.perf_counter()
+            if not per_step:
+                self._rate()
 
         def on_epoch_end(self, epoch, logs=None):
+            self.step += 0 if per_step else self.params["steps"]
             self.seconds.append(time.perf_counter() - self._start)
             if logs is not None:  # fit logs the rate only under an LR callback (Keras 3); records keep it
                 logs.setdefault("learning_rate", self.model.optimizer.current_learning_rate())
             for key, value in (logs or {}).items():
                 self.logs.setdefault(key, []).append(value)
 
-    return EpochLog()
+        def on_train_end(self, logs=None):
+            if self.rates["steps"] and self.rates["steps"][-1] != self.step:
+                self.rates["steps"].append(self.step)
+                self.rates["values"].append(self.rates["values"][-1])
+
+    class StepLog(RunLog):
+        stride = max(1, -(-total_steps // RATE_POINTS))
+
+        def on_train_batch_begin(self, batch, logs=None):
+            if self.step % self.stride == 0:
+                self._rate()
+            self.step += 1
+
+    return StepLog() if per_step else RunLog()
 
 
 def execute(task: dict) -> dict:
@@ -96,8 +131,10 @@ def _train(task: dict) -> dict:
     config, training = task["config"], task["config"]["training"]
     log, callbacks = None, []
     splits = data.load_splits(config["data"])
+    steps_per_epoch = splits.steps_per_epoch(training["batch_size"])
+    record.update(sizes=splits.sizes, steps_per_epoch=steps_per_epoch)
     try:
-        log = _epoch_log()
+        log = _run_log(build.scheduled(training), steps_per_epoch * training["epochs"])
         backend.clear_session()
         random.set_random_seed(task["seed"])
         if config.get("pretrain", {}).get("epochs"):
@@ -105,8 +142,7 @@ def _train(task: dict) -> dict:
             model, raw_history, source = transfer.fit_on_pretrained(config, splits, [*callbacks, log])
             record["pretrain"] = {**source, "history": _history(source["history"])}
         else:
-            model = build.build_model(config, splits.sample_shape, splits.num_classes,
-                                      splits.steps_per_epoch(training["batch_size"]))
+            model = build.build_model(config, splits.sample_shape, splits.num_classes, steps_per_epoch)
             callbacks = build.build_callbacks(training)
             raw_history = model.fit(*splits.train, batch_size=training["batch_size"], epochs=training["epochs"],
                                     validation_data=splits.validation, callbacks=[*callbacks, log], verbose=0,
@@ -129,6 +165,7 @@ def _train(task: dict) -> dict:
         record.update(status="crashed", error=_describe(error))
         record["history"] = _history(log.logs) if log is not None else {}
     record["callbacks"] = build.callback_data(training["callbacks"], callbacks)
+    record["learning_rate"] = log.rates if log is not None else None
     record["splits_read"] = sorted(splits.reads)
     record["environment"] = environment()
     record["timing"] = {
@@ -147,5 +184,6 @@ def _describe(error: BaseException) -> str:
 def crashed_record(task: dict, error: BaseException | str) -> dict:
     """The record of a run whose worker died (no history: nothing came back from it)."""
     return {**task, "status": "crashed", "error": str(error) if isinstance(error, str) else _describe(error),
-            "history": {}, "test": None, "callbacks": {}, "splits_read": [], "environment": environment(),
+            "history": {}, "test": None, "callbacks": {}, "learning_rate": None, "splits_read": [],
+            "environment": environment(),
             "timing": {"epoch_seconds": [], "wall_seconds": None}}

@@ -74,6 +74,8 @@ def to_markdown(content: list[tuple]) -> str:
 STYLE = ("body{font-family:system-ui,sans-serif;max-width:1180px;margin:2em auto;padding:0 1em;line-height:1.4}"
          "div.scroll{overflow-x:auto}table{border-collapse:collapse;margin:.8em 0;font-size:.88em}"
          "td,th{border:1px solid #d0d7de;padding:.25em .55em;text-align:left;vertical-align:top}"
+         # numbers and intervals never break inside; names (first column) and sentences (last) wrap
+         "td{white-space:nowrap}td:first-child,td:last-child{white-space:normal}"
          "th{background:#f6f8fa}tr:nth-child(even) td{background:#fbfbfc}"
          ".banner{border:2px solid #b42318;background:#fff1f0;padding:.6em 1em;font-weight:bold}"
          "img{max-width:100%}figure{margin:1em 0}figcaption{color:#57606a;font-size:.9em}")
@@ -91,8 +93,9 @@ def to_html(content: list[tuple], title: str) -> str:
             parts.append(f"<p>{html.escape(block[1])}</p>")
         elif kind == "table":
             head = "".join(f"<th>{html.escape(h)}</th>" for h in block[1])
+            head = f"<thead><tr>{head}</tr></thead>" if any(block[1]) else ""  # a facts table has no header
             body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in block[2])
-            parts.append(f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>')
+            parts.append(f'<div class="scroll"><table>{head}<tbody>{body}</tbody></table></div>')
         elif kind == "figure":
             data = base64.b64encode(block[3]).decode("ascii")
             parts.append(f'<figure><img alt="{html.escape(block[2])}" src="data:image/png;base64,{data}">'

@@ -6,6 +6,10 @@ disk) and otherwise stays a plain function, so ``import trainlab`` costs what ``
 does, and the ≈0.5 s of importing numba (and llvmlite, and scipy through it) is paid only by
 the first training step that needs a kernel.
 
+A kernel may call another kernel (e.g. the shared finiteness check of the optimizers): the callee
+is compiled first and inlined by LLVM. numba's cache does not track such a dependency across
+files, so after editing a callee in another module, clear ``__pycache__/*.nb[ci]``.
+
 Each module that owns kernels keeps a NumPy fallback with the same operation order, taken when
 :func:`enabled` is False (numba absent, or :func:`use_numba` turned it off, as the tests do to
 compare both paths). Callers on a hot path fetch ``kernel.compiled`` once per step (or per
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import types
 from typing import Callable
 
 # find_spec looks for the package without importing it.
@@ -70,7 +75,7 @@ class Kernel:
                 raise RuntimeError("numba is not installed; install trainlab[fast] to use the compiled kernels.")
             import numba
 
-            self._dispatcher = numba.njit(**self.options)(self.function)
+            self._dispatcher = numba.njit(**self.options)(_with_compiled_callees(self.function))
         return self._dispatcher
 
     @property
@@ -83,6 +88,23 @@ class Kernel:
 
     def __repr__(self) -> str:
         return f"<Kernel {self.function.__qualname__} compiled={self.was_compiled}>"
+
+
+def _with_compiled_callees(function: Callable) -> Callable:
+    """``function`` with every global :class:`Kernel` it calls replaced by that kernel's dispatcher.
+
+    numba resolves a kernel's globals when it compiles it, and a lazy ``Kernel`` is not something
+    it can call; a copy of the function whose globals hold the compiled callees is. The copy keeps
+    the code object, module and qualified name, so numba's on-disk cache still finds it.
+    """
+    callees = {name: value.compiled for name in function.__code__.co_names
+               if isinstance(value := function.__globals__.get(name), Kernel)}
+    if not callees:
+        return function
+    copy = types.FunctionType(function.__code__, {**function.__globals__, **callees}, function.__name__,
+                              function.__defaults__, function.__closure__)
+    copy.__qualname__, copy.__module__ = function.__qualname__, function.__module__
+    return copy
 
 
 def kernel(function: Callable | None = None, **options):

@@ -1,9 +1,10 @@
 """Optimizer step cost on the reference network's parameters (784×300, 300, 300×100, 100, 100×10, 10).
 
-Times one ``optimizer.apply`` (the pipeline: finite check → update → iterations) per step for every
-registered optimizer, in float32, and prints a markdown table with the ratio to plain SGD (goal
-≤ 3×) and to ``torch.optim``'s same optimizer (goal ≤ 1×) when torch is importable. Both the
-compiled kernels and the NumPy fallback are measured.
+Times one step of every registered optimizer in float32 three ways: ``apply_flat`` on the
+parameters packed into one flat buffer (what ``fit`` runs: one kernel call, finiteness check
+inside), ``apply`` on a dict of six tensors (``update``/``apply_gradients``: a kernel call per
+tensor), and ``apply_flat`` with the NumPy fallback. Prints a markdown table with the ratio to
+plain SGD and to ``torch.optim``'s same optimizer (when torch is importable).
 
     python benchmarks/bench_optimizer_step.py [--repeats 200]
 """
@@ -11,11 +12,12 @@ from __future__ import annotations
 
 import argparse
 import time
+from types import SimpleNamespace
 
 import numpy as np
 
-from trainlab import optimizers
-from trainlab.optimizers import _kernels
+from trainlab import _jit, optimizers
+from trainlab.optimizers.flat import FlatLayout
 
 SHAPES = [(784, 300), (300,), (300, 100), (100,), (100, 10), (10,)]
 CONFIGS = {  # label: (trainlab optimizer, torch.optim factory)
@@ -53,11 +55,15 @@ def best_of(function, repeats: int, rounds: int = 5) -> float:
     return float(np.median(times))
 
 
-def time_trainlab(factory, repeats: int, compiled: bool) -> float:
+def time_trainlab(factory, repeats: int, compiled: bool, flat: bool) -> float:
     params, grads = arrays()
     optimizer = factory()
-    with _kernels.use_numba(compiled):
-        return best_of(lambda: optimizer.apply(grads, params), repeats)
+    with _jit.use_numba(compiled):
+        if not flat:
+            return best_of(lambda: optimizer.apply(grads, params), repeats)
+        owners = {path: SimpleNamespace(params={"w": params[path]}, grads={"w": grads[path]}) for path in params}
+        layout = FlatLayout([(path, owner, "w") for path, owner in owners.items()])
+        return best_of(lambda: optimizer.apply_flat(layout), repeats)
 
 
 def time_torch(torch, factory, repeats: int) -> float:
@@ -82,27 +88,27 @@ def main(argv=None) -> None:
         torch.set_num_threads(args.torch_threads)
     except ImportError:
         torch = None
-    paths = [True, False] if _kernels.AVAILABLE else [False]
-    results = {label: {compiled: time_trainlab(make, args.repeats, compiled) for compiled in paths}
+    modes = {"flat": (True, True), "per tensor": (True, False), "flat, NumPy": (False, True)}
+    if not _jit.AVAILABLE:
+        modes = {"flat, NumPy": (False, True), "per tensor, NumPy": (False, False)}
+    results = {label: {mode: time_trainlab(make, args.repeats, *flags) for mode, flags in modes.items()}
                for label, (make, _) in CONFIGS.items()}
     torch_times = ({label: time_torch(torch, make, args.repeats) for label, (_, make) in CONFIGS.items()}
                    if torch is not None else {})
-    sgd = results["SGD"][paths[0]]
-    header = "| optimizer | trainlab (µs/step) | × SGD |"
-    if False in paths and len(paths) == 2:
-        header += " NumPy fallback (µs/step) |"
+    first = next(iter(modes))
+    sgd = results["SGD"][first]
+    header = f"| optimizer | {first} (µs/step) | × SGD |" + "".join(f" {mode} (µs/step) |" for mode in list(modes)[1:])
     if torch_times:
-        header += f" torch {torch.__version__} (µs/step) | × torch |"
-    print(f"Optimizer step, reference network ({sum(int(np.prod(s)) for s in SHAPES):,} float32 parameters), "
-          f"{'Numba kernels' if paths[0] else 'NumPy'}; median of 5 rounds × {args.repeats} steps"
+        header += f" torch {torch.__version__} (µs/step) | {first} × torch |"
+    print(f"Optimizer step, reference network ({sum(int(np.prod(s)) for s in SHAPES):,} float32 parameters in "
+          f"{len(SHAPES)} tensors); median of 5 rounds × {args.repeats} steps"
           + (f"; torch with {args.torch_threads} thread(s)" if torch_times else "") + ".\n")
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     for label, times in results.items():
-        main_time = times[paths[0]]
+        main_time = times[first]
         row = f"| {label} | {main_time * 1e6:.0f} | {main_time / sgd:.2f} |"
-        if len(paths) == 2:
-            row += f" {times[False] * 1e6:.0f} |"
+        row += "".join(f" {times[mode] * 1e6:.0f} |" for mode in list(modes)[1:])
         if torch_times:
             row += f" {torch_times[label] * 1e6:.0f} | {main_time / torch_times[label]:.2f} |"
         print(row)

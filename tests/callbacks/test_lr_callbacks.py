@@ -31,17 +31,17 @@ def data(n=40):
 
 
 def record_rates(optimizer, names=("learning_rate",)):
-    """Wrap ``apply`` to record the hyperparameters each update actually used."""
+    """Wrap ``apply_flat`` (what ``fit`` calls) to record the hyperparameters each update used."""
     used = {name: [] for name in names}
-    original = optimizer.apply
+    original = optimizer.apply_flat
 
-    def apply(*args, **kwargs):
+    def apply_flat(*args, **kwargs):
         values = optimizer.hyperparameters()
         for name in names:
             used[name].append(values[name])
         return original(*args, **kwargs)
 
-    optimizer.apply = apply
+    optimizer.apply_flat = apply_flat
     return used
 
 

@@ -77,6 +77,9 @@ def test_non_finite_gradient_raises_naming_the_parameter():
         optimizer.update({"w": np.zeros(2)}, {"w": np.array([1.0, np.nan])})
 
 
-def test_update_rejects_non_array_parameters():
-    with pytest.raises(TypeError, match=r"params\['x'\] must be a floating NumPy array"):
-        optimizers.SGD().update({"x": 1.0}, {"x": 1.0})
+def test_update_refuses_what_is_neither_an_array_nor_a_number():
+    with pytest.raises(TypeError, match=r"params\['x'\] must be a floating NumPy array \(updated in place\) or a "
+                                        r"number \(replaced in the dict\); got str"):
+        optimizers.SGD().update({"x": "1.0"}, {"x": 1.0})
+    with pytest.raises(TypeError, match=r"params\['x'\] is a int64 array.*use value.astype\(float\)"):
+        optimizers.SGD().update({"x": np.array([1, 2])}, {"x": np.array([1.0, 1.0])})

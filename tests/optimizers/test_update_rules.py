@@ -11,19 +11,20 @@ import numpy as np
 import pytest
 
 from trainlab import optimizers
-from trainlab.optimizers import _kernels, schedules
+from trainlab import _jit
+from trainlab.optimizers import schedules
 
 GRADIENTS = [[0.5, -1.0], [0.2, 0.3], [-0.4, 2.0], [1.5, -0.1]]
 START = [1.0, -2.0]
 
 kernel_paths = [pytest.param(False, id="numpy")]
-if _kernels.AVAILABLE:
+if _jit.AVAILABLE:
     kernel_paths.append(pytest.param(True, id="numba"))
 
 
 @pytest.fixture(params=kernel_paths)
 def kernel_path(request):
-    with _kernels.use_numba(request.param):
+    with _jit.use_numba(request.param):
         yield request.param
 
 

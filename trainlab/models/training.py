@@ -8,7 +8,7 @@
 3. regularization: every trainable weight's penalty is added to the loss and its gradient to
    the weight's gradient, in this one place;
 4. backward pass;
-5. ``optimizer.apply`` (clip → update → constraints).
+5. ``optimizer.apply_flat`` on the model's flat parameter buffers (clip → update → constraints).
 
 The epoch's reported ``loss`` is the batch-size-weighted mean of the per-batch losses computed
 before each update (regularization included); metrics are totals over the epoch; validation
@@ -29,6 +29,7 @@ from trainlab.callbacks.base import Callback, CallbackList
 from trainlab.callbacks.history import History
 from trainlab.callbacks.progress import ProgbarLogger
 from trainlab.models import validation
+from trainlab.optimizers.flat import FlatLayout
 
 
 def callback_states(callbacks) -> list[dict]:
@@ -46,6 +47,7 @@ class TrainingMixin:
         self.stop_training = False
         self._stop_on_nan = False
         self._training_plan = None
+        self._flat_layout = None  # kept across compile(): the layers' weights stay where they are
         self.history: History | None = None
         self.shuffle_rng = tl_random.generator()
         self.epochs_completed = 0  # epochs finished so far, across fits and save/load
@@ -179,20 +181,32 @@ class TrainingMixin:
                 callback.set_state(states.pop(0))
 
     def _plan_training(self) -> dict:
-        """What the step needs, resolved once per fit: trainable params, constraints, the fused path."""
-        params, grads, constraints, regularized = {}, {}, {}, []
+        """What the step needs, resolved once per fit: the flat buffers, constraints, the fused path.
+
+        The trainable weights live in a :class:`~trainlab.optimizers.flat.FlatLayout` (one buffer per
+        dtype; each layer's ``params[name]`` / ``grads[name]`` are views into it), so the optimizer
+        step is one kernel call. A layout still current for the same weights is kept, so arrays a
+        user holds stay the layer's own across fits; otherwise (first fit, a layer frozen or shared
+        with another model that rebound it) a new one is built from the current values.
+        """
+        weights, constraints, regularizers = [], {}, []
         for layer in self._layers:
             if not layer.trainable:
                 continue
-            for name, value in layer.params.items():
+            for name in layer.params:
                 path = f"{layer.name}/{name}"
                 spec = layer.weight_specs[name]
-                params[path], grads[path] = value, layer.grads[name]
+                weights.append((path, layer, name))
                 if spec.constraint is not None:
                     constraints[path] = spec.constraint
                 if spec.regularizer is not None:
-                    regularized.append((spec.regularizer, value, layer.grads[name]))
-        return {"params": params, "grads": grads, "constraints": constraints, "regularized": regularized,
+                    regularizers.append((path, spec.regularizer))
+        layout = self._flat_layout
+        if layout is None or not layout.describes(weights):
+            layout = self._flat_layout = FlatLayout(weights, self._layers)
+        self.optimizer.bind(layout)  # a state that cannot fit these weights fails here, before any work
+        regularized = [(regularizer, layout.params[path], layout.grads[path]) for path, regularizer in regularizers]
+        return {"layout": layout, "constraints": constraints, "regularized": regularized,
                 "fused": self._loss_fuses_with_output()}
 
     def _loss_fuses_with_output(self) -> bool:
@@ -263,10 +277,14 @@ class TrainingMixin:
                 )
             return loss  # nothing is applied; TerminateOnNaN sees the loss in the batch logs and stops
         self.backward(grad, skip_last=plan["fused"])
+        if not plan["layout"].is_current():
+            # A layer was frozen, shared with another model, or rebound an array instead of writing
+            # into it: plan again from the arrays the layers hold now (this step's gradients included).
+            plan = self._training_plan = self._plan_training()
         for regularizer, weight, weight_grad in plan["regularized"]:
             loss += regularizer(weight)
             weight_grad += regularizer.gradient(weight)
-        self.optimizer.apply(plan["grads"], plan["params"], plan["constraints"])
+        self.optimizer.apply_flat(plan["layout"], plan["constraints"])
         return loss
 
     # -- evaluate and predict -----------------------------------------------------------------

@@ -18,6 +18,17 @@ import sys
 from pathlib import Path
 
 from trainlab.lab.schema import StudyError
+from trainlab.lab.targets import HELP as TARGET_HELP
+
+
+def _seeds(text: str) -> int | str:
+    """``--seeds``: a whole number or ``auto``."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of seeds (>= 3) or 'auto'; got {text!r}") from None
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -30,7 +41,11 @@ def register(subparsers) -> argparse.ArgumentParser:
     run_parser.add_argument("study", help="a built-in study name (see `trainlab lab list`) or a .toml file")
     run_parser.add_argument("--data", help="dataset name, e.g. digits or fashion-mnist (sets data.name)")
     run_parser.add_argument("--epochs", type=int, help="epochs per run (sets training.epochs)")
-    run_parser.add_argument("--seeds", type=int, help="paired seeds of the final runs, >= 3 (sets protocol.seeds)")
+    run_parser.add_argument("--seeds", type=_seeds, metavar="N|auto",
+                            help="paired seeds of the final runs, >= 3 (sets protocol.seeds; default 5), or 'auto': "
+                                 "5, then 5 more at a time up to 15 until every comparison with the baseline is "
+                                 "decided (each of the 3 looks tests at 0.05/3)")
+    run_parser.add_argument("--target", type=float, metavar="VALUE", help=TARGET_HELP)
     run_parser.add_argument("--jobs", type=int, help="worker processes (default: the CPU count; 1 = in-process)")
     run_parser.add_argument("--out", help="output directory (default: lab-results/STUDY, or STUDY-quick)")
     run_parser.add_argument("--quick", action="store_true", help="the study's tiny [quick] variant (CI, README)")
@@ -69,7 +84,7 @@ def run(args) -> int:
     def action() -> int:
         arms = [name.strip() for name in args.arms.split(",")] if args.arms else []
         study = load_study(args.study, quick=args.quick, data=args.data, epochs=args.epochs, seeds=args.seeds,
-                           assignments=args.assignments, arms=arms)
+                           target=args.target, assignments=args.assignments, arms=arms)
         out = Path(args.out or Path("lab-results") / (study.name + ("-quick" if args.quick else "")))
         summary = run_study(study, out, jobs=args.jobs, cluster=args.cluster, progress=args.progress)
         paths = write_report(out)

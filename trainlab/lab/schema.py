@@ -28,7 +28,8 @@ class StudyError(ValueError):
 class Field:
     """One key of a section: ``kind`` names the accepted type, ``default`` fills it when absent.
 
-    Kinds: ``int``, ``float``, ``bool``, ``str``, ``int_list``, ``class_list`` (distinct ints >= 0),
+    Kinds: ``int``, ``float``, ``bool``, ``str``, ``float_map`` (name → number), ``int_list``,
+    ``class_list`` (distinct ints >= 0),
     ``str_list``, ``component`` (a table with ``name``, or ``{}`` for none), ``component_list``,
     ``initializer`` (a name or a component), ``mapping`` (any table: path → value), ``grid``
     (path → list or range).
@@ -76,7 +77,9 @@ SECTIONS: dict[str, dict[str, Field]] = {
     },
     "target": {
         "metric": Field("str", "val_accuracy"),
-        "value": Field("float"),
+        # None: values[dataset], else the lab's default for the dataset (trainlab.lab.targets)
+        "value": Field("float", None),
+        "values": Field("float_map", {}),
         "mode": Field("str", "auto", choices=("auto", "max", "min")),
     },
     "tuning": {
@@ -251,6 +254,10 @@ class Validator:
         if len(set(labels)) != len(labels):
             raise self.fail(key, f"{key} must not repeat a class; got {value!r}.")
         return labels
+
+    def _float_map(self, key, value):
+        value = self._mapping(key, value)
+        return {name: self._float(f"{key}.{name}", item) for name, item in value.items()}
 
     def _str(self, key, value):
         if not isinstance(value, str):

@@ -190,13 +190,20 @@ def compare(arms: dict[str, dict], baseline: str, goal: str, alpha: float = ALPH
     Returns:
         ``{name: Comparison}`` for every arm but the baseline, in the input order.
     """
+    reference = arms.get(baseline, {})
+    return compare_pairs({name: (values, reference) for name, values in arms.items() if name != baseline},
+                         goal, alpha, words)
+
+
+def compare_pairs(pairs: dict[str, tuple[dict, dict]], goal: str, alpha: float = ALPHA,
+                  words: tuple[str, str] = ("better", "worse")) -> dict[str, Comparison]:
+    """One family of paired comparisons, Holm-corrected together: ``{name: (values, reference)}``
+    with both sides ``{seed: value}`` (each comparison may have its own reference, e.g. BN against
+    no BN at the same init scale). Arguments and result as :func:`compare`."""
     if goal not in ("max", "min"):
         raise ValueError(f"goal must be 'max' or 'min'; got {goal!r}")
-    reference = arms.get(baseline, {})
     results = {}
-    for name, values in arms.items():
-        if name == baseline:
-            continue
+    for name, (values, reference) in pairs.items():
         differences, seeds, dropped = pair(values, reference)
         result = Comparison(n=len(differences), seeds=seeds, dropped=dropped, differences=differences)
         if differences:

@@ -13,8 +13,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable
 
-from trainlab.lab import overrides
+from trainlab.lab import overrides, targets
 from trainlab.lab.schema import RUN_SECTIONS, StudyError, Validator, suggest
+
+
+#: ``--seeds auto``: start with 5 paired seeds and add 5 at a time, up to 15 (3 looks; see
+#: :mod:`trainlab.lab.statistics` for what the looks cost in α).
+AUTO_SEEDS = {"seeds": 5, "max_seeds": 15, "seed_step": 5}
 
 
 def builtin_studies() -> dict[str, str]:
@@ -112,13 +117,16 @@ def resolve_path(name_or_path: str) -> Path:
 
 
 def load_study(name_or_path: str, *, quick: bool = False, data: str | None = None, epochs: int | None = None,
-               seeds: int | None = None, assignments: Iterable[str] = (), arms: Iterable[str] = ()) -> Study:
+               seeds: int | str | None = None, target: float | None = None, assignments: Iterable[str] = (),
+               arms: Iterable[str] = ()) -> Study:
     """Read, validate and resolve a study.
 
     Args:
         name_or_path: a built-in study name (``trainlab lab list``) or a ``.toml`` path.
         quick: merge the study's ``[quick]`` table (tiny grid, few epochs) over it.
-        data / epochs / seeds: shortcuts for ``data.name``, ``training.epochs``, ``protocol.seeds``.
+        data / epochs / target: shortcuts for ``data.name``, ``training.epochs``, ``target.value``
+            (a study without a target value gets its dataset's, :mod:`trainlab.lab.targets`).
+        seeds: ``protocol.seeds``, or ``"auto"`` for sequential seeds (:data:`AUTO_SEEDS`).
         assignments: ``"path=value"`` overrides, applied last (``--set``).
         arms: run only these arms (plus the baseline); empty means all.
 
@@ -137,17 +145,22 @@ def load_study(name_or_path: str, *, quick: bool = False, data: str | None = Non
     if quick:
         for section, values in quick_sections.items():
             spec[section].update(values)
-    shortcuts = {"data.name": data, "training.epochs": epochs, "protocol.seeds": seeds}
+    shortcuts = {"data.name": data, "training.epochs": epochs, "target.value": target}
+    if seeds == "auto":
+        shortcuts.update({f"protocol.{key}": value for key, value in AUTO_SEEDS.items()})
+    elif seeds is not None:
+        shortcuts["protocol.seeds"] = seeds
     for key, value in shortcuts.items():
         if value is not None:
             overrides.apply(spec, key, value)
     for assignment in assignments:
         overrides.apply(spec, *overrides.parse_assignment(assignment))
+    targets.resolve(spec)
     spec = Validator(f"{path} after --quick/--set").study({**spec, "quick": {}})
     del spec["quick"]
     arms = list(arms)
-    invocation = {"quick": quick, "data": data, "epochs": epochs, "seeds": seeds, "set": list(assignments),
-                  "arms": arms}
+    invocation = {"quick": quick, "data": data, "epochs": epochs, "seeds": seeds, "target": target,
+                  "set": list(assignments), "arms": arms}
     study = Study(spec, str(path), {key: value for key, value in invocation.items() if value not in (None, [])})
     if arms:
         study = study.select_arms(arms)

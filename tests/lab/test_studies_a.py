@@ -132,9 +132,9 @@ def test_diagnostics_rejects_a_negative_bin_count():
 STUDIES = {  # study -> (arms run in the test, figure files its report must have)
     "init-activation": (["relu-he", "sigmoid-n1"], ["activation_histograms", "gradient_norms"]),
     "deep-selu": ([], ["layer_statistics"]),
-    "batchnorm": (["none-s1", "after-s1", "before-s1", "none-s8"], ["init_scale_sensitivity"]),
+    "batchnorm": (["none-w03", "keras-w15", "dlfs-w15", "none-w15"], ["init_scale_sensitivity"]),
     "clipping": ([], ["divergence_counts"]),
-    "schedules": ([], ["learning_rate"]),
+    "schedules": ([], ["learning_rate", "range_test"]),
 }
 
 
@@ -157,3 +157,63 @@ def test_quick_study_runs_and_reports_its_figures(name, tmp_path):
         assert f"(figures/{stem}.png)" in markdown
     records = RecordStore(out).records()
     assert not [r["key"] for r in records if r["status"] == "crashed"]
+
+
+@pytest.fixture(scope="module")
+def schedules_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("schedules")
+    study = load_study("schedules", quick=True, arms=["1cycle", "cosine"])
+    run_study(study, out, jobs=1, progress=False)
+    return study, out, RecordStore(out).records()
+
+
+def test_the_range_test_is_a_recorded_run_on_the_training_split_whose_rate_1cycle_uses(schedules_run):
+    from trainlab import random
+    from trainlab.lab import data
+    from trainlab.lab.build import build_model
+    from trainlab.lr_finder import find_learning_rate
+
+    study, out, records = schedules_run
+    (ranged,) = [r for r in records if r["phase"] == "range"]
+    assert ranged["arm"] == "1cycle" and ranged["status"] == "ok" and ranged["splits_read"] == ["train"]
+    rate = ranged["range_test"]["suggested_learning_rate"]
+    # the same sweep, run here by hand on the arm's network and the same seed, suggests the same rate
+    config = ranged["config"]
+    training = {**config["training"], "callbacks": [], "schedule": {}}
+    splits = data.load_splits(config["data"])
+    random.set_random_seed(ranged["seed"])
+    model = build_model({**config, "training": training}, splits.sample_shape, splits.num_classes)
+    settings = config["range_test"]
+    by_hand = find_learning_rate(model, *splits.train, min_lr=settings["min_lr"], max_lr=settings["max_lr"],
+                                 batch_size=training["batch_size"], rule=settings["rule"], seed=ranged["seed"])
+    assert rate == pytest.approx(by_hand.suggested_learning_rate, rel=1e-5)
+    cycles = [r for r in records if r["arm"] == "1cycle" and r["phase"] != "range"]
+    assert cycles and {r["config"]["training"]["callbacks"][0]["max_learning_rate"] for r in cycles} == {rate}
+    # the cycle's recorded peak is the range-test rate: the rate comes from this data, not a constant
+    peaks = [max(r["learning_rate"]["values"]) for r in cycles if r["phase"] == "final"]
+    assert peaks == [pytest.approx(rate)] * 3
+    assert run_study(study, out, jobs=1, progress=False).executed == 0  # resumable like any run
+
+
+def test_scheduled_runs_record_the_rate_per_step_as_the_closed_form_says(schedules_run):
+    import math
+
+    _, _, records = schedules_run
+    run = next(r for r in records if r["arm"] == "cosine" and r["phase"] == "final")
+    rates = run["learning_rate"]
+    assert rates["per"] == "step" and rates["steps"][:3] == [0, 1, 2]
+    eta0, total = run["point"]["training.optimizer.learning_rate"], 10 * run["steps_per_epoch"]  # decay_epochs = 10
+    for step, value in zip(rates["steps"][:-1], rates["values"][:-1]):
+        assert value == pytest.approx(eta0 * 0.5 * (1 + math.cos(math.pi * step / total)), rel=1e-6)
+
+
+def test_batchnorm_arms_carry_their_momentum_and_epsilon_into_the_layers():
+    from trainlab.lab.build import build_model
+
+    study = load_study("batchnorm")
+    for arm, (momentum, epsilon) in (("dlfs-w15", (0.9, 1e-6)), ("keras-w00", (0.99, 1e-3))):
+        model = build_model(study.run_config(arm, {}), (8, 8), 10)
+        norms = [layer for layer in model.layers if type(layer).__name__ == "BatchNormalization"]
+        assert len(norms) == 5 and {(n.momentum, n.epsilon) for n in norms} == {(momentum, epsilon)}
+    stds = sorted({study.run_config(arm, {})["model"]["initializer"]["stddev"] for arm in study.arm_names})
+    assert len(stds) == 16 and stds[0] == pytest.approx(1e-4) and stds[-1] == 1.0

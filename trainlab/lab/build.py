@@ -7,7 +7,8 @@ The network is ``Input → Flatten → hidden blocks → Dense(classes, softmax)
 * ``"before"``: ``Dense(units, use_bias=False) → BatchNormalization → Activation`` (the notes'
   form: BN's β makes the dense bias redundant)
 
-followed by ``Dropout(model.dropout)`` and/or ``AlphaDropout(model.alpha_dropout)`` when the
+with ``model.batchnorm_momentum`` and ``model.batchnorm_epsilon`` (Keras' 0.99 and 1e-3 unless
+set), followed by ``Dropout(model.dropout)`` and/or ``AlphaDropout(model.alpha_dropout)`` when the
 rate is > 0. Every component is looked up by name when the model is built, so a study whose
 components are not in this trainlab build fails in the lab's preflight with a message naming
 the missing piece, before any run starts.
@@ -64,13 +65,16 @@ def hidden_block(units: int, model: dict) -> list:
                                      {"name": "max_norm", "max_value": model["max_norm"]} if model["max_norm"] else {}),
     }
     norm = model["batchnorm"]
-    if norm == "before":
+    if norm != "none":
         batchnorm = named(layers, "BatchNormalization", "model.batchnorm")
-        block = [layers.Dense(units, use_bias=False, **dense), batchnorm(), layers.Activation(model["activation"])]
+        settings = {"momentum": model["batchnorm_momentum"], "epsilon": model["batchnorm_epsilon"]}
+        normalize = construct(batchnorm, "model.batchnorm_momentum/batchnorm_epsilon", **settings)
+    if norm == "before":
+        block = [layers.Dense(units, use_bias=False, **dense), normalize, layers.Activation(model["activation"])]
     else:
         block = [layers.Dense(units, activation=model["activation"], **dense)]
         if norm == "after":
-            block.append(named(layers, "BatchNormalization", "model.batchnorm")())
+            block.append(normalize)
     for key, layer_name in (("dropout", "Dropout"), ("alpha_dropout", "AlphaDropout")):
         if model[key]:
             block.append(construct(named(layers, layer_name, f"model.{key}"), f"model.{key}", model[key]))

@@ -1,5 +1,9 @@
 """The lab's protocol as pure functions: which runs a study needs and how tuning selects.
 
+0. **Range test** (only for arms with a setting written ``"range_test"``): the learning-rate
+   range test of :mod:`trainlab.lr_finder` runs once per such arm on ``protocol.tune_seed`` and
+   the training split of the study's own data; its suggested rate fills that setting in every
+   later run of the arm. It is a recorded run like any other (resumable, in the report).
 1. **Tune**: every arm trains every grid point of the nuisance hyperparameters (the same grid and
    budget for every arm) once, on ``protocol.tune_seed``, and is scored on the validation split
    only: the best epoch of ``tuning.metric``.
@@ -17,9 +21,9 @@ import math
 
 import numpy as np
 
-from trainlab.lab.study import Study, canonical_hash
+from trainlab.lab.study import RANGE_TEST, Study, canonical_hash
 
-PHASES = ("tune", "final")
+PHASES = ("range", "tune", "final")
 
 
 def direction(metric: str, mode: str = "auto") -> str:
@@ -129,9 +133,9 @@ def tuning_metric(study: Study) -> str:
     return study.spec["tuning"]["metric"] or study.spec["target"]["metric"]
 
 
-def make_task(study: Study, phase: str, arm: str, seed: int, point: dict) -> dict:
+def make_task(study: Study, phase: str, arm: str, seed: int, point: dict, config: dict | None = None) -> dict:
     """Everything one worker needs to train one run, as plain JSON data."""
-    config = study.run_config(arm, point)
+    config = study.run_config(arm, point) if config is None else config
     config_hash = canonical_hash(config)
     return {
         "key": f"{phase}-{arm}-{config_hash}-s{seed}",
@@ -146,9 +150,34 @@ def make_task(study: Study, phase: str, arm: str, seed: int, point: dict) -> dic
     }
 
 
-def tune_tasks(study: Study) -> list[dict]:
+def range_tasks(study: Study) -> list[dict]:
+    """The learning-rate range tests (phase 0), one per arm that needs one, on the tuning seed and
+    the training split only; the ``range_test`` table is part of the config, so of the key."""
     seed = study.spec["protocol"]["tune_seed"]
-    return [make_task(study, "tune", arm, seed, point) for arm in study.arm_names for point in grid_points(study)]
+    tasks = []
+    for arm in study.arm_names:
+        if study.needs_range_test(arm):
+            config = {**study.run_config(arm, {}, placeholder=RANGE_TEST), "range_test": study.spec["range_test"]}
+            tasks.append(make_task(study, "range", arm, seed, {}, config))
+    return tasks
+
+
+def range_rates(study: Study, records: list[dict]) -> dict[str, float | None]:
+    """Per arm needing a range test, the rate its ok record suggests (None: not run or failed)."""
+    by_key = {record["key"]: record for record in records}
+    rates = {}
+    for task in range_tasks(study):
+        record = by_key.get(task["key"])
+        ok = record is not None and record["status"] == "ok"
+        rates[task["arm"]] = record["range_test"]["suggested_learning_rate"] if ok else None
+    return rates
+
+
+def tune_tasks(study: Study) -> list[dict]:
+    """Every grid point of every arm that can train (an arm whose range test failed cannot)."""
+    seed = study.spec["protocol"]["tune_seed"]
+    return [make_task(study, "tune", arm, seed, point)
+            for arm in study.arm_names if study.ready(arm) for point in grid_points(study)]
 
 
 def select(study: Study, records: list[dict]) -> dict[str, dict | None]:

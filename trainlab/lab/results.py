@@ -91,7 +91,8 @@ def summarize(spec: dict, records: list[dict]) -> dict:
     (:class:`ArmResult`), ``seeds`` (the final seeds recorded), ``tuning_metric``, ``alpha`` (per
     look), ``looks``, ``budget`` (epochs), ``speed_unit`` (``"steps"``; ``"epochs"`` for records
     written before steps were stored), ``reached_any``, ``quality`` and ``speed``
-    (``{arm: Comparison}``, every arm but the baseline).
+    (``{arm: Comparison}``, every arm but the baseline), ``range_tests`` (``{arm: record}`` of the
+    learning-rate range tests that finished ok).
     """
     target = spec["target"]
     metric, base = target["metric"], base_metric(target["metric"])
@@ -135,6 +136,7 @@ def summarize(spec: dict, records: list[dict]) -> dict:
     return {"metric": metric, "base": base, "goal": goal, "target": target["value"], "test_metrics": test_metrics,
             "baseline": baseline, "arms": arms, "seeds": sorted({r["seed"] for r in finals}), "tuning_metric": tuning,
             "alpha": alpha, "looks": count, "budget": budget, "speed_unit": unit, "reached_any": reached_any,
+            "range_tests": {r["arm"]: r for r in records if r["phase"] == "range" and r["status"] == "ok"},
             "quality": compare({n: a.by_seed(f"test_{base}") for n, a in by_name.items()}, baseline, goal, alpha),
             "speed": compare({n: a.by_seed("speed") for n, a in by_name.items()}, baseline, "min", alpha,
                              words=("faster", "slower"))}

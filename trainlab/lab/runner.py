@@ -1,4 +1,4 @@
-"""Run a study: preflight, tune, select, final; only the runs the output directory lacks.
+"""Run a study: preflight, range tests, tune, select, final; only the runs the directory lacks.
 
 With sequential seeds (``protocol.max_seeds``, ``--seeds auto``) the final phase runs on
 ``protocol.seeds`` seeds, then adds ``protocol.seed_step`` paired seeds at a time until every
@@ -23,7 +23,7 @@ from trainlab.lab import build, data, protocol, results, trial
 from trainlab.lab.executors import make_executor
 from trainlab.lab.records import RecordStore, write_atomic
 from trainlab.lab.schema import StudyError
-from trainlab.lab.study import Study
+from trainlab.lab.study import PREFLIGHT_RATE, Study
 
 SESSIONS = "sessions.json"
 
@@ -44,7 +44,7 @@ def preflight(study: Study) -> None:
     splits = data.load_splits(study.spec["data"])
     for arm in study.arm_names:
         for point in protocol.grid_points(study):
-            config = study.run_config(arm, point)
+            config = study.run_config(arm, point, placeholder=PREFLIGHT_RATE)
             try:
                 build.build_model(config, splits.sample_shape, splits.num_classes,
                                   splits.steps_per_epoch(config["training"]["batch_size"]))
@@ -86,10 +86,13 @@ def run_study(study: Study, out, *, jobs: int | None = None, cluster: str | None
         store = RecordStore(out)
         store.claim(study, trainlab.__version__)
         done = _done_keys(store)
-        tune = [task for task in protocol.tune_tasks(study) if task["key"] not in done]
-        finals_done = sum(key.startswith("final-") for key in done)
-        planned = len(tune) + len(study.arm_names) * study.spec["protocol"]["seeds"] - finals_done
+        ranges = [task for task in protocol.range_tasks(study) if task["key"] not in done]
+        per_arm = len(protocol.grid_points(study)) + study.spec["protocol"]["seeds"]
+        planned = len(ranges) + len(study.arm_names) * per_arm - sum(key.startswith(("tune-", "final-")) for key in done)
         with tqdm(total=planned, desc=study.name, unit="run", disable=not progress) as bar:
+            _execute(executor, execute, ranges, store, summary, bar)
+            study = study.with_rates(protocol.range_rates(study, store.records()))
+            tune = [task for task in protocol.tune_tasks(study) if task["key"] not in done]
             _execute(executor, execute, tune, store, summary, bar)
             selection = protocol.select(study, store.records())
             counts = protocol.seed_counts(study.spec)

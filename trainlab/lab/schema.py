@@ -61,6 +61,9 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "activation": Field("str", "relu"),
         "initializer": Field("initializer", "he_normal"),
         "batchnorm": Field("str", "none", choices=("none", "before", "after")),
+        # Keras' defaults; Deep Learning from Scratch uses momentum 0.9 and ε 1e-6 (batchnorm study)
+        "batchnorm_momentum": Field("float", 0.99, minimum=0.0),
+        "batchnorm_epsilon": Field("float", 0.001, minimum=0.0),
         "dropout": Field("float", 0.0, minimum=0.0),
         "alpha_dropout": Field("float", 0.0, minimum=0.0),
         "kernel_regularizer": Field("component", {}),
@@ -95,6 +98,16 @@ SECTIONS: dict[str, dict[str, Field]] = {
         # Sequential seeds (``--seeds auto``): up to max_seeds, seed_step at a time; 0 = a fixed number.
         "max_seeds": Field("int", 0, minimum=0),
         "seed_step": Field("int", 5, minimum=1),
+    },
+    # The learning-rate range test of trainlab.lr_finder, run on the tuning seed for every arm that
+    # writes "range_test" as a setting's value (e.g. 1cycle's max_learning_rate).
+    "range_test": {
+        "min_lr": Field("float", 1e-5, minimum=1e-12),
+        "max_lr": Field("float", 10.0, minimum=1e-12),
+        "steps": Field("int", 0, minimum=0),
+        "smoothing": Field("float", 0.98, minimum=0.0),
+        "divergence_factor": Field("float", 4.0, minimum=1.0),
+        "rule": Field("str", "minimum", choices=("minimum", "steepest")),
     },
     "evaluation": {
         "mc_samples": Field("int_list", []),

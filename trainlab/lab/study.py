@@ -45,12 +45,14 @@ class Study:
 
     ``invocation`` records how it was asked for (``quick``, the ``--set`` assignments and the
     shortcut options), for the report; it is not part of the hash, since ``spec`` already holds
-    every effect of it.
+    every effect of it. ``rates`` holds each arm's learning-rate range test suggestion once it
+    ran (:data:`RANGE_TEST`).
     """
 
     spec: dict
     source: str
     invocation: dict = field(default_factory=dict)
+    rates: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -78,10 +80,34 @@ class Study:
         """The same study restricted to ``names`` (the baseline is always kept)."""
         keep = {self.arm(name)["name"] for name in names} | {self.baseline}
         spec = dict(self.spec, arms=[arm for arm in self.spec["arms"] if arm["name"] in keep])
-        return Study(spec, self.source, self.invocation)
+        return Study(spec, self.source, self.invocation, self.rates)
 
-    def run_config(self, arm_name: str, point: dict) -> dict:
-        """The config one run trains: base sections, then the arm's ``set``, then the grid point."""
+    def with_rates(self, rates: dict) -> "Study":
+        """The same study with the range tests' suggested rates (``{arm: rate or None}``)."""
+        return Study(self.spec, self.source, self.invocation, {**self.rates, **rates})
+
+    def needs_range_test(self, arm_name: str) -> bool:
+        """Whether a setting of the arm's runs is :data:`RANGE_TEST` (the range test picks it)."""
+        return _holds_range_test(self._configured(arm_name, {})["training"])
+
+    def ready(self, arm_name: str) -> bool:
+        """Whether the arm can train: it needs no range test, or its range test gave a rate."""
+        return not self.needs_range_test(arm_name) or self.rates.get(arm_name) is not None
+
+    def run_config(self, arm_name: str, point: dict, placeholder=None) -> dict:
+        """The config one run trains: base sections, then the arm's ``set``, then the grid point;
+        a :data:`RANGE_TEST` value becomes the arm's range-test rate (``placeholder`` before the
+        test ran: :data:`RANGE_TEST` to keep it, a number to build a model in a preflight)."""
+        config = self._configured(arm_name, point)
+        rate = self.rates.get(arm_name, placeholder)
+        if _holds_range_test(config["training"]):
+            if rate is None:
+                raise StudyError(f"arm {arm_name!r} sets a value to {RANGE_TEST!r}, but its range test has not "
+                                 f"given a rate (it did not run or did not finish ok).")
+            config["training"] = _replace_range_test(config["training"], rate)
+        return config
+
+    def _configured(self, arm_name: str, point: dict) -> dict:
         config = json.loads(json.dumps({section: self.spec[section] for section in RUN_SECTIONS}))
         for path, value in {**self.arm(arm_name)["set"], **point}.items():
             try:
@@ -89,6 +115,28 @@ class Study:
             except StudyError as error:
                 raise StudyError(f"arm {arm_name!r}: {error}") from None
         return config
+
+
+#: A setting's value that the learning-rate range test fills in, per arm, from a run on the study's
+#: own data (e.g. ``{name = "OneCycleScheduler", max_learning_rate = "range_test"}``).
+RANGE_TEST = "range_test"
+PREFLIGHT_RATE = 1e-3  # stands in for a range-test rate when the model is only built, not trained
+
+
+def _holds_range_test(value) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_range_test(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_range_test(item) for item in value)
+    return value == RANGE_TEST
+
+
+def _replace_range_test(value, rate):
+    if isinstance(value, dict):
+        return {key: _replace_range_test(item, rate) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_replace_range_test(item, rate) for item in value]
+    return rate if value == RANGE_TEST else value
 
 
 def from_manifest(manifest: dict) -> Study:
@@ -167,7 +215,7 @@ def load_study(name_or_path: str, *, quick: bool = False, data: str | None = Non
     check_metrics(study)
     check_report_sections(study)
     for arm in study.arm_names:
-        study.run_config(arm, {})
+        study.run_config(arm, {}, placeholder=PREFLIGHT_RATE)
     return study
 
 

@@ -119,6 +119,9 @@ def arms(study: Study, summary: dict) -> tuple:
     for arm, result in zip(study.spec["arms"], summary["arms"]):
         changes = "; ".join(f"{path} = {describe_value(value)}" for path, value in arm["set"].items()) or "—"
         chosen = ", ".join(f"{paths.get(path, path)} = {value}" for path, value in (result.chosen or {}).items())
+        tested = summary["range_tests"].get(arm["name"])
+        if tested:
+            chosen += f"; range test rate = {tested['range_test']['suggested_learning_rate']:.4g}"
         body.append([arm["label"] + (" (baseline)" if arm["name"] == summary["baseline"] else ""), changes,
                      chosen or "not selected (no tuning run finished ok)", arm.get("claim") or "—"])
     return "table", ["arm", "setting", "chosen by tuning", "the notes say"], body

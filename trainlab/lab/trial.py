@@ -120,7 +120,7 @@ def execute(task: dict) -> dict:
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1), np.errstate(all="ignore"):
-        return _train(task)
+        return _range_test(task) if task["phase"] == "range" else _train(task)
 
 
 def _train(task: dict) -> dict:
@@ -172,6 +172,50 @@ def _train(task: dict) -> dict:
         "epoch_seconds": list(log.seconds) if log is not None else [],
         "wall_seconds": time.perf_counter() - started,
     }
+    return record
+
+
+def _range_test(task: dict) -> dict:
+    """A learning-rate range test on the arm's network, optimizer and training split (no schedule
+    and no callbacks: the sweep sets the rate itself). The record keeps the whole curve and the
+    suggestion under ``range_test``; a sweep whose every loss is non-finite comes back ``diverged``."""
+    from trainlab import backend, random
+    from trainlab.lr_finder import find_learning_rate
+
+    started = time.perf_counter()
+    config, settings = task["config"], task["config"]["range_test"]
+    training = {**config["training"], "schedule": {}, "callbacks": []}
+    # the optimizer's own rate is irrelevant to the sweep; a "range_test" placeholder must not reach it
+    training["optimizer"] = {key: (settings["min_lr"] if value == "range_test" else value)
+                             for key, value in training["optimizer"].items()}
+    record = {**task, "status": "ok", "error": None, "history": {}, "test": None, "callbacks": {},
+              "learning_rate": None, "range_test": None}
+    splits = data.load_splits(config["data"])
+    steps_per_epoch = splits.steps_per_epoch(training["batch_size"])
+    record.update(sizes=splits.sizes, steps_per_epoch=steps_per_epoch)
+    try:
+        backend.clear_session()
+        random.set_random_seed(task["seed"])
+        model = build.build_model({**config, "training": training}, splits.sample_shape, splits.num_classes,
+                                  steps_per_epoch)
+        result = find_learning_rate(model, *splits.train, min_lr=settings["min_lr"], max_lr=settings["max_lr"],
+                                    steps=settings["steps"] or None, batch_size=training["batch_size"],
+                                    smoothing=settings["smoothing"], divergence_factor=settings["divergence_factor"],
+                                    rule=settings["rule"], seed=task["seed"])
+        record["range_test"] = {
+            "learning_rates": [float(v) for v in result.learning_rates],
+            "losses": [_number(v) for v in result.losses],
+            "smoothed_losses": [_number(v) for v in result.smoothed_losses],
+            "suggested_learning_rate": float(f"{result.suggested_learning_rate:.6g}"),
+            "rule": result.rule, "stop_reason": result.stop_reason}
+    except ValueError as error:
+        status = "diverged" if "non-finite" in str(error) else "crashed"
+        record.update(status=status, error=f"{type(error).__name__}: {error}")
+    except Exception as error:  # the study goes on; the record says what broke
+        record.update(status="crashed", error=_describe(error))
+    record["splits_read"] = sorted(splits.reads)
+    record["environment"] = environment()
+    record["timing"] = {"epoch_seconds": [], "wall_seconds": time.perf_counter() - started}
     return record
 
 

@@ -1,9 +1,13 @@
 """Figures of the batchnorm, clipping and schedules studies, computed from the records alone.
 
-* ``init_scale_sensitivity``: final validation value of the target metric against the weight
-  initialization scale, one line per BN placement (read from each run's config, not arm names);
+* ``init_scale_sensitivity``: final test value of the target metric against the weight
+  initialization scale (``stddev`` of a normal initializer, or ``scale`` of variance scaling),
+  one line per normalization setting (placement, momentum, ε), read from each run's config;
+* ``batchnorm_vs_none``: at every init scale, each BN setting against no BN at the same scale,
+  paired by seed, one Holm family for all of them, and how many scales BN wins;
 * ``divergence_counts``: diverged runs per arm over the tuning grid and the final seeds;
-* ``schedule_summary``: the learning rate each arm actually used, first and last epoch.
+* ``range_test``: the learning-rate range test curves and the rate each gave its arm;
+* ``schedule_summary``: the learning rate each arm actually applied, first and last step.
 """
 from __future__ import annotations
 
@@ -13,37 +17,92 @@ import numpy as np
 
 from trainlab.lab import plots
 from trainlab.lab.extras import figure_block, register
-from trainlab.lab.results import mean_std
+from trainlab.lab.statistics import compare_pairs, mean_std
+
+
+def _scale(model: dict) -> tuple[str, float] | None:
+    """(what the scale is, its value) of a run's initializer, None if it has neither."""
+    initializer = model["initializer"]
+    if not isinstance(initializer, dict):
+        return None
+    for key, meaning in (("stddev", "initial weight std"), ("scale", "variance scale")):
+        if key in initializer:
+            return meaning, float(initializer[key])
+    return None
+
+
+def _setting(model: dict) -> str:
+    """The normalization setting of a run's config, in words."""
+    if model["batchnorm"] == "none":
+        return "no BN"
+    return (f"BN {model['batchnorm']} (momentum {model.get('batchnorm_momentum', 0.99)}, "
+            f"ε {model.get('batchnorm_epsilon', 0.001):g})")
+
+
+def _by_setting_and_scale(summary: dict, key: str) -> tuple[str, dict[str, dict[float, dict]]]:
+    """``{setting: {scale: {seed: value of per_seed[key]}}}`` over the arms with a scale."""
+    lines: dict[str, dict[float, dict]] = defaultdict(dict)
+    meaning = ""
+    for arm in summary["arms"]:
+        if not arm.runs or _scale(arm.runs[0]["config"]["model"]) is None:
+            continue
+        meaning, scale = _scale(arm.runs[0]["config"]["model"])
+        lines[_setting(arm.runs[0]["config"]["model"])][scale] = arm.by_seed(key)
+    return meaning, lines
 
 
 @register("init_scale_sensitivity")
 def init_scale_sensitivity(summary: dict, rows: list[dict]) -> list[tuple]:
-    metric = f"val_{summary['base']}"
-    lines: dict[str, dict[float, list]] = defaultdict(lambda: defaultdict(list))
-    for arm in summary["arms"]:
-        for run in arm.runs:
-            model = run["config"]["model"]
-            scale = model["initializer"]["scale"] if isinstance(model["initializer"], dict) else None
-            history = run["history"].get(metric) or [None]
-            if scale is not None:
-                lines[model["batchnorm"]][scale].append(history[-1])
+    base = summary["base"]
+    meaning, lines = _by_setting_and_scale(summary, f"test_{base}")
     if not lines:
         return []
-    figure, (axes,) = plots.new_figure()
-    for placement, points in lines.items():
+    figure, (axes,) = plots.new_figure(width=6.0, legend=3.2)
+    for index, (setting, points) in enumerate(sorted(lines.items())):
         scales = sorted(points)
-        stats = [mean_std(points[s]) for s in scales]
-        mean = np.array([np.nan if m is None else m for m, _ in stats])
-        std = np.array([np.nan if s is None else s for _, s in stats])
-        line, = axes.plot(scales, mean, marker="o", markersize=3, label=f"BN {placement}")
-        axes.fill_between(scales, mean - std, mean + std, color=line.get_color(), alpha=0.2)
-    axes.set_xscale("log", base=2)
-    axes.set_xlabel("initializer variance scale")
-    axes.set_title(f"final {metric} (mean ± std over seeds)")
+        style = plots.arm_style(index)
+        for scale in scales:  # every seed's value, so the spread is visible
+            values = [v for v in points[scale].values() if v is not None]
+            axes.scatter([scale] * len(values), values, s=8, color=style["color"], alpha=0.4)
+        means = [mean_std(points[s].values())[0] for s in scales]
+        axes.plot(scales, [np.nan if m is None else m for m in means], marker="o", markersize=3,
+                  label=setting, **style)
+    axes.set_xscale("log")
+    axes.set_xlabel(meaning)
+    axes.set_ylabel(f"test {base}")
+    axes.set_title(f"test {base} per seed (dots) and mean (line)", fontsize="medium")
     axes.grid(alpha=0.3)
-    axes.legend(fontsize="small")
-    return figure_block("init_scale_sensitivity", f"Final {metric} vs initialization scale per BN placement",
+    plots.legend_outside(figure, axes)
+    return figure_block("init_scale_sensitivity", f"Test {base} vs initialization scale per normalization setting",
                         plots.to_png(figure))
+
+
+@register("batchnorm_vs_none")
+def batchnorm_vs_none(summary: dict, rows: list[dict]) -> list[tuple]:
+    """Per BN setting and scale: BN against no BN at the same scale (paired by seed, one Holm family)."""
+    base = summary["base"]
+    meaning, lines = _by_setting_and_scale(summary, f"test_{base}")
+    reference = lines.get("no BN")
+    settings = sorted(setting for setting in lines if setting != "no BN")
+    if not reference or not settings:
+        return []
+    pairs = {(setting, scale): (values, reference[scale]) for setting in settings
+             for scale, values in lines[setting].items() if scale in reference}
+    results = compare_pairs(pairs, summary["goal"], summary["alpha"])
+    body, counts = [], []
+    for setting in settings:
+        mine = sorted((scale, result) for (name, scale), result in results.items() if name == setting)
+        wins = sum(result.verdict == "better" for _, result in mine)
+        losses = sum(result.verdict == "worse" for _, result in mine)
+        counts.append(f"{setting}: better than no BN at {wins} of {len(mine)} scales, worse at {losses}")
+        body += [[setting, f"{scale:.3g}", str(result.n), "—" if result.mean is None else f"{result.mean:+.4f}",
+                  "—" if result.low is None else f"[{result.low:+.4f}, {result.high:+.4f}]", result.verdict]
+                 for scale, result in mine]
+    return [("h2", "Batch normalization against no BN, scale by scale"),
+            ("p", f"Each BN setting against the no-BN arm at the same {meaning}, on test {base}, paired by seed; all "
+                  f"{len(results)} comparisons form one Holm family (intervals at the level Holm tested each). "
+                  + "; ".join(counts) + "."),
+            ("table", ["setting", meaning, "n", f"Δ test {base} vs no BN", "interval", "verdict"], body)]
 
 
 @register("divergence_counts")
@@ -71,18 +130,60 @@ def divergence_counts(summary: dict, rows: list[dict]) -> list[tuple]:
             *figure_block("divergence_counts", "Diverged runs per arm", plots.to_png(figure))]
 
 
+@register("range_test")
+def range_test(summary: dict, rows: list[dict]) -> list[tuple]:
+    """The learning-rate range tests the study ran on its own data, and the rate each suggested."""
+    tests = summary["range_tests"]
+    labels = {arm.name: arm.label for arm in summary["arms"]}
+    if not tests:
+        return [("h2", "Learning-rate range test"), ("p", "No range test finished ok (see the failed runs).")]
+    figure, (axes,) = plots.new_figure(width=6.0, legend=3.0)
+    body = []
+    for index, (arm, record) in enumerate(sorted(tests.items())):
+        curve = record["range_test"]
+        style = plots.arm_style(index)
+        smoothed = [np.nan if v is None else v for v in curve["smoothed_losses"]]
+        axes.plot(curve["learning_rates"], smoothed, label=labels.get(arm, arm), **style)
+        axes.axvline(curve["suggested_learning_rate"], color=style["color"], linestyle=":", linewidth=1)
+        settings = record["config"]["range_test"]
+        body.append([labels.get(arm, arm), f"{curve['suggested_learning_rate']:.4g}", curve["rule"],
+                     f"{settings['min_lr']:g} to {settings['max_lr']:g}, {len(curve['learning_rates'])} steps",
+                     curve["stop_reason"]])
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("learning rate (raised every batch)")
+    axes.set_ylabel("smoothed training loss")
+    axes.set_title("range test on the tuning seed (dotted: suggested rate)", fontsize="medium")
+    axes.grid(alpha=0.3, which="both")
+    plots.legend_outside(figure, axes)
+    return [("h2", "Learning-rate range test"),
+            ("p", "Run inside this study on its own training split (tuning seed), so the rate fits the data at hand; "
+                  "every later run of the arm uses the suggested rate where the study wrote \"range_test\"."),
+            ("table", ["arm", "suggested rate", "rule", "sweep", "stopped"], body),
+            *figure_block("range_test", "Learning-rate range test: smoothed loss vs rate", plots.to_png(figure))]
+
+
+def _applied(run: dict) -> list[float]:
+    """The rates a run applied, in step order (older records: the per-epoch history)."""
+    recorded = run.get("learning_rate")
+    if recorded and recorded["values"]:
+        return [v for v in recorded["values"] if v is not None]
+    return [v for v in run["history"].get("learning_rate") or run["history"].get("lr") or [] if v is not None]
+
+
 @register("schedule_summary")
 def schedule_summary(summary: dict, rows: list[dict]) -> list[tuple]:
-    """The recorded learning rate of the first and last epoch (mean over seeds) per arm."""
+    """The learning rate each arm applied: at the first step, its peak, and at the last step."""
     body = []
     for arm in summary["arms"]:
-        rates = [run["history"].get("learning_rate") for run in arm.runs]
-        rates = [r for r in rates if r]
+        rates = [r for r in (_applied(run) for run in arm.runs) if r]
         first, _ = mean_std([r[0] for r in rates])
+        peak, _ = mean_std([max(r) for r in rates])
         last, _ = mean_std([r[-1] for r in rates])
-        shown = ["—" if v is None else f"{v:.3g}" for v in (first, last)]
+        chosen = ", ".join(f"{path.rsplit('.', 1)[-1]} = {value}" for path, value in (arm.chosen or {}).items())
+        shown = ["—" if v is None else f"{v:.3g}" for v in (first, peak, last)]
         ratio = "—" if not first or last is None else f"{last / first:.3g}"
-        body.append([arm.label, str(arm.chosen or "—"), *shown, ratio])
-    return [("h2", "Learning rates used"),
-            ("p", "The rate at the end of the first and the last epoch, read from the final runs' histories."),
-            ("table", ["arm", "chosen", "rate after epoch 1", "rate after last epoch", "last / first"], body)]
+        body.append([arm.label, chosen or "—", *shown, ratio])
+    return [("h2", "Learning rates applied"),
+            ("p", "Read from the optimizer during the final runs (per step for scheduled arms), mean over seeds."),
+            ("table", ["arm", "chosen", "first step", "peak", "last step", "last / first"], body)]

@@ -43,7 +43,10 @@ def test_gradient_keeps_float32_and_is_zero_at_zero_for_l1():
 
 
 def test_defaults_names_and_round_trip():
-    assert l1().l1 == 0.01 and l2().l2 == 0.01 and (l1_l2().l1, l1_l2().l2) == (0.01, 0.01)
+    # Keras 3: l1_l2 is the L1L2 class, whose factors default to 0 (tf.keras 2's function had 0.01).
+    assert l1().l1 == 0.01 and l2().l2 == 0.01 and (l1_l2().l1, l1_l2().l2) == (0.0, 0.0)
+    assert regularizers.get("l1l2") is not None and type(regularizers.get("l1l2")) is regularizers.L1L2
+    assert regularizers.serialize(regularizers.get("l1l2"))["class_name"] == "L1L2"
     assert isinstance(regularizers.get("l2"), regularizers.L2) and regularizers.get("l1").l1 == 0.01
     for regularizer in (l1(0.2), l2(0.3), l1_l2(0.1, 0.4)):
         rebuilt = regularizers.deserialize(json.loads(json.dumps(regularizers.serialize(regularizer))))

@@ -16,18 +16,37 @@ from __future__ import annotations
 import numpy as np
 
 from trainlab import activations, backend
-from trainlab._registry import Configurable, Registry
+from trainlab._registry import Configurable, Registry, snake_case
 
 registry = Registry("loss")
+# Keras 3's names for the batch mean; trainlab trains on the batch mean only.
+MEAN_REDUCTIONS = ("sum_over_batch_size", "mean")
 
 
 class Loss(Configurable):
-    """Base class. ``from_logits=True`` means ``y_pred`` are logits, not probabilities."""
+    """Base class: the mean of the per-sample losses over the batch.
+
+    Args:
+        from_logits: ``y_pred`` are logits, not probabilities (the cross-entropies).
+        name: the loss's name (default: the class name in snake_case, as in Keras 3).
+        reduction: ``"sum_over_batch_size"`` (Keras 3's default) or its synonym ``"mean"``.
+
+    Raises:
+        ValueError: another ``reduction`` (``"sum"``, ``"none"``…): trainlab's training step
+            and gradients are written for the batch mean, so other reductions are refused
+            rather than silently ignored.
+    """
 
     fused_activation: type | None = None  # the output activation this loss can fuse with
 
-    def __init__(self, from_logits: bool = False):
+    def __init__(self, from_logits: bool = False, name: str | None = None, reduction: str = "sum_over_batch_size"):
+        if reduction not in MEAN_REDUCTIONS:
+            raise ValueError(f"{type(self).__name__} reduction={reduction!r} is not supported: trainlab's losses are "
+                             f"the mean over the batch. Use reduction='sum_over_batch_size' (Keras' default); for a "
+                             f"sum, scale the learning rate by the batch size instead.")
         self.from_logits = bool(from_logits)
+        self.name = name or snake_case(type(self).__name__)
+        self.reduction = reduction
 
     def __call__(self, y_true, y_pred) -> float:
         return self.value(np.asarray(y_true), np.asarray(y_pred))
@@ -47,7 +66,7 @@ class Loss(Configurable):
         raise NotImplementedError
 
     def get_config(self) -> dict:
-        return {"from_logits": self.from_logits}
+        return {"name": self.name, "reduction": self.reduction, "from_logits": self.from_logits}
 
 
 def _clipped_probabilities(y_pred):
@@ -171,8 +190,8 @@ class BinaryCrossentropy(Loss):
 
 @registry.register("mean_squared_error", "mse", "MSE")
 class MeanSquaredError(Loss):
-    def __init__(self):
-        super().__init__(False)
+    def __init__(self, name: str | None = None, reduction: str = "sum_over_batch_size"):
+        super().__init__(False, name=name, reduction=reduction)
 
     def value(self, y_true, y_pred):
         return float(np.square(y_pred - y_true).mean(axis=-1).sum()) / y_pred.shape[0]
@@ -181,7 +200,7 @@ class MeanSquaredError(Loss):
         return (2 * (y_pred - y_true) / y_pred.size).astype(y_pred.dtype, copy=False)
 
     def get_config(self):
-        return {}
+        return {"name": self.name, "reduction": self.reduction}
 
 
 def get(identifier) -> Loss:

@@ -40,7 +40,7 @@ class Regularizer(Configurable):
         raise NotImplementedError
 
 
-@registry.register("l1_l2", "L1L2")
+@registry.register("l1_l2", "l1l2")
 class L1L2(Regularizer):
     """l1·Σ|w| + l2·Σw²."""
 
@@ -90,16 +90,11 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
-def l1(l1: float = 0.01) -> L1:
-    return L1(l1)
-
-
-def l2(l2: float = 0.01) -> L2:
-    return L2(l2)
-
-
-def l1_l2(l1: float = 0.01, l2: float = 0.01) -> L1L2:
-    return L1L2(l1, l2)
+# Keras 3 exports the lowercase names as the classes themselves. Note: ``l1_l2()`` therefore
+# defaults to no penalty (L1L2's 0.0, 0.0), where tf.keras 2's function defaulted to 0.01 each.
+l1 = L1
+l2 = L2
+l1_l2 = L1L2
 
 
 def get(identifier):

@@ -3,11 +3,11 @@ import json
 
 import pytest
 
-from trainlab import activations, constraints, initializers, layers, losses, optimizers, regularizers
+from trainlab import activations, constraints, initializers, layers, losses, metrics, optimizers, regularizers
 from tests.conformance.examples import config_example
 
 REGISTRIES = [initializers.registry, activations.registry, losses.registry, layers.registry, optimizers.registry,
-              optimizers.schedules.registry, regularizers.registry, constraints.registry]
+              optimizers.schedules.registry, regularizers.registry, constraints.registry, metrics.registry]
 CASES = [(registry, cls) for registry in REGISTRIES for cls in registry.entries()]
 
 

@@ -76,3 +76,48 @@ def test_variance_scaling_errors(kwargs, message):
 def test_unknown_initializer_name_lists_valid_ones():
     with pytest.raises(ValueError, match="Unknown initializer 'he_normall'. Valid initializer names: .*he_normal"):
         initializers.get("he_normall")
+
+
+# -- Keras 3 behaviours ----------------------------------------------------------------------------
+@pytest.mark.parametrize("make", [lambda s: initializers.RandomNormal(seed=s), lambda s: initializers.RandomUniform(seed=s),
+                                  lambda s: initializers.HeNormal(seed=s), lambda s: initializers.GlorotUniform(seed=s),
+                                  lambda s: initializers.VarianceScaling(2.0, "fan_avg", "untruncated_normal", seed=s)])
+def test_a_seeded_initializer_returns_the_same_values_at_every_call(make):
+    seeded, unseeded = make(3), make(None)
+    assert np.array_equal(seeded((4, 5)), seeded((4, 5)))
+    assert not np.array_equal(unseeded((4, 5)), unseeded((4, 5)))  # trainlab: fresh values (see the docstring)
+
+
+def test_one_seeded_initializer_shared_by_two_layers_gives_them_the_same_kernel():
+    from trainlab import layers
+
+    init = initializers.HeNormal(seed=42)
+    first, second = layers.Dense(3, kernel_initializer=init), layers.Dense(3, kernel_initializer=init)
+    first.ensure_built((None, 4)), second.ensure_built((None, 4))
+    assert np.array_equal(first.params["kernel"], second.params["kernel"])
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "7", True])
+def test_a_bad_seed_is_refused_at_construction(seed):
+    with pytest.raises(ValueError, match=rf"RandomNormal seed must be a non-negative integer or None; got {seed!r}"):
+        initializers.RandomNormal(seed=seed)
+
+
+def test_constant_accepts_an_array_broadcast_to_the_shape():
+    row = [1.0, -2.0, 0.5]
+    values = initializers.Constant(value=np.array(row))((4, 3), dtype="float64")
+    assert values.tolist() == [row] * 4 and values.flags.writeable
+    column = initializers.Constant([[1.0], [2.0]])((2, 3))
+    assert column.tolist() == [[1, 1, 1], [2, 2, 2]] and column.dtype == np.float32
+    config = initializers.Constant(np.array(row)).get_config()
+    assert config == {"value": row}
+    assert initializers.deserialize({"class_name": "Constant", "config": config})((1, 3)).tolist() == [row]
+    assert initializers.Constant(2).get_config() == {"value": 2.0}
+
+
+def test_constant_refuses_what_cannot_fill_the_shape():
+    with pytest.raises(ValueError, match=r"Constant value of shape \(3,\) cannot fill a weight of shape \(2, 4\); "
+                                         r"pass a number or an array that broadcasts to \(2, 4\)"):
+        initializers.Constant([1.0, 2.0, 3.0])((2, 4))
+    with pytest.raises(ValueError, match=r"Constant value must be a number or an array of numbers; got 'big'"):
+        initializers.Constant("big")

@@ -136,3 +136,30 @@ def test_the_notes_mc_dropout_subclass_works_in_a_model():
     assert not np.array_equal(model.predict(x), model.predict(x))  # active at inference
     assert not np.array_equal(model(x), model(x, training=False))
     assert NotesMCDropout(0.5)(np.ones((4, 4))).shape == (4, 4)
+
+
+@pytest.mark.parametrize("noise_shape,message", [
+    ("(None, 1)", r"noise_shape must be a tuple or list of integers or None, one per input axis .*got '\(None, 1\)'"),
+    (5, r"noise_shape must be a tuple or list .*got 5"),
+    ((None, 2.5), r"noise_shape entries must be integers or None; entry 1 of \(None, 2.5\) is 2.5 of type float"),
+    ((None, True), r"entry 1 of \(None, True\) is True of type bool"),
+    ((0, 6), r"noise_shape entries must be positive \(or None for the input's size\); entry 0 of \(0, 6\) is 0"),
+])
+def test_malformed_noise_shape_is_refused_at_construction_as_keras_does(noise_shape, message):
+    # Keras 3 raises ValueError for each of these (keras/src/layers/regularization/dropout.py).
+    with pytest.raises(ValueError, match=message):
+        layers.Dropout(0.5, noise_shape=noise_shape)
+
+
+def test_a_batch_entry_that_does_not_broadcast_is_refused_at_call():
+    layer = layers.Dropout(0.5, noise_shape=(4, 6), seed=1)
+    assert layer(np.ones((4, 6)), training=True).shape == (4, 6)
+    with pytest.raises(ValueError, match=r"noise_shape \(4, 6\) does not broadcast to inputs of shape \(5, 6\); its "
+                                         r"batch entry must be None, 1 or 5"):
+        layer(np.ones((5, 6)), training=True)
+
+
+def test_noise_shape_is_a_list_in_the_config_and_comes_back_a_tuple():
+    layer = layers.Dropout(0.3, noise_shape=[None, 1], seed=2)
+    assert layer.noise_shape == (None, 1) and layer.get_config()["noise_shape"] == [None, 1]
+    assert layers.deserialize(layers.serialize(layer)).noise_shape == (None, 1)

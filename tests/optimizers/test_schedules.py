@@ -116,6 +116,9 @@ def test_round_trip_and_optimizer_uses_step_before_increment(schedule):
     (lambda: schedules.PolynomialDecay(0.1, 0), r"decay_steps must be"),
     (lambda: schedules.CosineDecay(0.1, 10, alpha=2), r"alpha .* in \[0, 1\]; got 2"),
     (lambda: schedules.CosineDecay(0.1, 10, warmup_steps=5), r"needs a warmup_target"),
+    (lambda: schedules.CosineDecay(0.0, 10), r"initial_learning_rate=0 and no warmup keeps the rate at 0 for ever\. "
+                                             r"For Keras' warm-up recipe pass warmup_target=<peak rate>"),
+    (lambda: schedules.CosineDecay(-0.1, 10, warmup_target=0.1), r"initial_learning_rate must be a finite number >= 0"),
     (lambda: schedules.OneCycle(2, 1.0), r"total_steps must be an integer >= 4"),
     (lambda: schedules.OneCycle(100, 1.0, initial_learning_rate=2.0), r"must not exceed max_learning_rate"),
     (lambda: schedules.OneCycle(100, 1.0, final_fraction=1.0), r"final_fraction must be in \[0, 1\); got 1.0"),
@@ -125,3 +128,20 @@ def test_round_trip_and_optimizer_uses_step_before_increment(schedule):
 def test_bad_arguments(build, message):
     with pytest.raises((ValueError, TypeError), match=message):
         build()
+
+
+def test_cosine_decay_warms_up_from_zero_as_keras_recipe_does():
+    # keras/src/optimizers/schedules: warmup (target − initial)·t/w + initial, then cosine from the target.
+    schedule = schedules.CosineDecay(0.0, 100, warmup_target=0.1, warmup_steps=10)
+    assert [schedule(t) for t in (0, 5, 10)] == pytest.approx([0.0, 0.05, 0.1], abs=1e-15)
+    assert schedule(60) == pytest.approx(0.1 * 0.5 * (1 + math.cos(math.pi * 0.5)))
+    assert schedule(110) == schedule(500) == pytest.approx(0.0, abs=1e-15)
+    optimizer = optimizers.SGD(learning_rate=schedule)
+    assert optimizer.current_learning_rate() == 0.0
+
+
+def test_schedules_default_names_are_keras_3s():
+    assert [schedules.ExponentialDecay(0.1, 10, 0.5).name, schedules.PiecewiseConstantDecay([1], [1, 2]).name,
+            schedules.InverseTimeDecay(0.1, 10, 0.5).name, schedules.PolynomialDecay(0.1, 10).name,
+            schedules.CosineDecay(0.1, 10).name] == ["ExponentialDecay", "PiecewiseConstant", "InverseTimeDecay",
+                                                      "PolynomialDecay", "CosineDecay"]

@@ -1,8 +1,10 @@
 """Initializer protocol and the constant / plain random initializers.
 
 An initializer is called as ``init(shape, dtype=None, rng=None)`` and returns a new array.
-``rng`` is a ``numpy.random.Generator``; when it is None the initializer's own generator (from
-its ``seed`` or spawned from ``trainlab.random``) is used.
+``rng`` is a ``numpy.random.Generator``. When it is None, a seeded initializer starts a fresh
+generator from its ``seed`` at every call, so it returns the same values each time (Keras 3);
+an unseeded one draws from its own generator, spawned once from ``trainlab.random``, so each
+call gives new values.
 """
 from __future__ import annotations
 
@@ -30,6 +32,19 @@ def fans(shape: tuple[int, ...]) -> tuple[int, int]:
 class Initializer(Configurable):
     """Base class: stores ``seed``; subclasses implement ``sample(shape, rng)``.
 
+    With an integer ``seed`` every call returns the same values (Keras 3: one seeded initializer
+    object shared by two layers gives both the same weights; pass different seeds, or none, to
+    get different ones). Without a seed each call draws new values from the initializer's own
+    generator, spawned from ``trainlab.random`` at its first call.
+
+    Note:
+        Keras 3 also repeats the values of an *unseeded* object (it draws a seed at
+        construction); trainlab does not, so one unseeded initializer shared by several layers
+        gives each layer its own weights rather than identical copies.
+
+    Raises:
+        ValueError: ``seed`` is not a non-negative integer or None (Keras raises ValueError too).
+
     Deterministic initializers set ``random = False`` so they never draw a generator from the
     root sequence: adding a BatchNormalization layer must not shift the seeds of later layers.
     """
@@ -37,16 +52,21 @@ class Initializer(Configurable):
     random = True
 
     def __init__(self, seed: int | None = None):
-        self.seed = seed
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise ValueError(f"{type(self).__name__} seed must be a non-negative integer or None; got {seed!r}.")
+        self.seed = None if seed is None else int(seed)
         self._rng: np.random.Generator | None = None
 
     def __call__(self, shape, dtype=None, rng: np.random.Generator | None = None) -> np.ndarray:
         shape = tuple(int(s) for s in shape)
         dtype = np.dtype(dtype or backend.floatx())
         if rng is None and self.random:
-            if self._rng is None:
-                self._rng = tl_random.generator(self.seed)
-            rng = self._rng
+            if self.seed is not None:
+                rng = tl_random.generator(self.seed)
+            else:
+                if self._rng is None:
+                    self._rng = tl_random.generator()
+                rng = self._rng
         return np.asarray(self.sample(shape, rng), dtype=dtype)
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
@@ -90,19 +110,34 @@ class Ones(Initializer):
 
 @registry.register("constant")
 class Constant(Initializer):
-    """Every element equal to ``value``."""
+    """Every element equal to ``value``: a number, or an array broadcast to the weight's shape.
+
+    ``Constant([1.0, 2.0, 3.0])`` fills a (4, 3) kernel with that row in every row (Keras 3
+    multiplies the value by ones of the shape). ``get_config`` stores an array as nested lists.
+
+    Raises:
+        ValueError: the value is not numeric, or (at call) does not broadcast to the shape.
+    """
 
     random = False
 
-    def __init__(self, value: float = 0.0):
+    def __init__(self, value=0.0):
         super().__init__(None)
-        self.value = float(value)
+        try:
+            array = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"Constant value must be a number or an array of numbers; got {value!r}.") from None
+        self.value = float(array) if array.ndim == 0 else array
 
     def sample(self, shape, rng):
-        return np.full(shape, self.value)
+        try:
+            return np.broadcast_to(self.value, shape).copy()  # a view would be read-only
+        except ValueError:
+            raise ValueError(f"Constant value of shape {np.shape(self.value)} cannot fill a weight of shape {shape}; "
+                             f"pass a number or an array that broadcasts to {shape}.") from None
 
     def get_config(self):
-        return {"value": self.value}
+        return {"value": self.value.tolist() if isinstance(self.value, np.ndarray) else self.value}
 
 
 @registry.register("random_normal")

@@ -25,6 +25,7 @@ from trainlab import constraints as constraints_module
 from trainlab import initializers as initializers_module
 from trainlab import regularizers as regularizers_module
 from trainlab._registry import Registry
+from trainlab.layers.variables import LayerVariable
 
 registry = Registry("layer")
 
@@ -168,6 +169,19 @@ class Layer:
     def non_trainable_weights(self) -> list[np.ndarray]:
         frozen = [] if self.trainable else list(self.params.values())
         return frozen + list(self.state.values())
+
+    @property
+    def variables(self) -> list[LayerVariable]:
+        """Every weight as a named view with ``name``, ``path``, ``trainable`` (Keras 3), in creation order."""
+        return [LayerVariable(self, name) for name in self.weight_names()]
+
+    @property
+    def trainable_variables(self) -> list[LayerVariable]:
+        return [variable for variable in self.variables if variable.trainable]
+
+    @property
+    def non_trainable_variables(self) -> list[LayerVariable]:
+        return [variable for variable in self.variables if not variable.trainable]
 
     def get_weights(self) -> list[np.ndarray]:
         return [w.copy() for w in self.weights]

@@ -32,10 +32,22 @@ class _BaseDropout(Layer):
 
     Args:
         rate: probability p of dropping a unit, 0 <= p < 1 (0 disables the layer).
-        noise_shape: shape of the mask, broadcast against the inputs; ``None`` entries take the
-            input's size (``(None, 1, features)`` drops whole features across time steps).
-            Each entry must be None, 1, or the input's size on that axis. Default: the input shape.
+        noise_shape: shape of the mask, batch axis included, broadcast against the inputs; ``None``
+            entries take the input's size. ``(None, 1, features)`` keeps or drops a feature for all
+            time steps at once; ``(1, features)`` uses one mask for the whole batch. Each entry
+            must be None, 1, or the input's size on that axis (checked at build, and for the
+            batch axis at each call). Default: the input shape.
         seed: seed of the mask generator ``self.rng`` (else spawned from ``trainlab.random``).
+
+    Raises:
+        TypeError: ``rate`` is not a number.
+        ValueError: ``rate`` outside [0, 1); a malformed ``noise_shape`` (not a sequence, an
+            entry that is not a positive integer or None), as Keras 3 raises; a ``noise_shape``
+            that does not broadcast to the inputs.
+
+    Note:
+        Keras 3 accepts ``rate=1``, which drops everything and divides by zero; trainlab refuses
+        it with the same exception class (ValueError).
 
     Subclasses implement ``_transform(inputs, keep) -> outputs`` and set ``self._multiplier``
     (∂y/∂x, broadcastable to the inputs).
@@ -49,8 +61,7 @@ class _BaseDropout(Layer):
             raise ValueError(f"{type(self).__name__} rate must be in [0, 1) (the probability of dropping a unit, "
                              f"typically 0.1-0.5); got {rate}")
         self.rate = float(rate)
-        self.noise_shape = None if noise_shape is None else tuple(
-            None if n is None else int(n) for n in noise_shape)
+        self.noise_shape = _checked_noise_shape(noise_shape, type(self).__name__)
         self.seed = seed
         self.rng = tl_random.generator(seed)
         self.mc_active = False
@@ -70,6 +81,10 @@ class _BaseDropout(Layer):
     def _mask_shape(self, shape: tuple) -> tuple:
         if self.noise_shape is None:
             return shape
+        if len(self.noise_shape) != len(shape) or self.noise_shape[0] not in (None, 1, shape[0]):
+            # The batch size is only known now, so the batch axis is checked at each call.
+            raise ValueError(f"{type(self).__name__} layer {self.name!r}: noise_shape {self.noise_shape} does not "
+                             f"broadcast to inputs of shape {shape}; its batch entry must be None, 1 or {shape[0]}.")
         return tuple(size if n is None else n for n, size in zip(self.noise_shape, shape))
 
     def call(self, inputs, training=None):
@@ -91,6 +106,26 @@ class _BaseDropout(Layer):
     def get_config(self):
         noise_shape = None if self.noise_shape is None else list(self.noise_shape)
         return {**super().get_config(), "rate": self.rate, "noise_shape": noise_shape, "seed": self.seed}
+
+
+def _checked_noise_shape(noise_shape, layer: str) -> tuple | None:
+    """A tuple of positive ints and Nones, checked as Keras 3 checks it (ValueError for any fault)."""
+    if noise_shape is None:
+        return None
+    if isinstance(noise_shape, (str, bytes)) or not hasattr(noise_shape, "__iter__"):
+        raise ValueError(f"{layer} noise_shape must be a tuple or list of integers or None, one per input axis "
+                         f"including the batch axis (e.g. (None, 1, features)); got {noise_shape!r}.")
+    noise_shape = tuple(noise_shape)
+    for index, n in enumerate(noise_shape):
+        if n is None:
+            continue
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise ValueError(f"{layer} noise_shape entries must be integers or None; entry {index} of "
+                             f"{noise_shape!r} is {n!r} of type {type(n).__name__}.")
+        if n <= 0:
+            raise ValueError(f"{layer} noise_shape entries must be positive (or None for the input's size); entry "
+                             f"{index} of {noise_shape!r} is {n}.")
+    return tuple(None if n is None else int(n) for n in noise_shape)
 
 
 @registry.register()

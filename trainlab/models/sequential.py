@@ -69,7 +69,12 @@ class Sequential(TrainingMixin):
         raise ValueError(f"No layer named {name!r}; layers are: {', '.join(l.name for l in self._layers)}.")
 
     def build(self, input_shape) -> None:
-        """Build every layer in turn for inputs of ``input_shape`` (batch axis first)."""
+        """Build every layer in turn for inputs of ``input_shape`` (batch axis first).
+
+        Raises:
+            ValueError: the model has no layers (Keras 3 raises the same).
+        """
+        self._require_layers()
         shape = tuple(input_shape)
         self._input_shape = shape[1:]
         for layer in self._layers:
@@ -79,6 +84,19 @@ class Sequential(TrainingMixin):
                 )
             layer.ensure_built(shape)
             shape = layer.output_shape
+
+    def _require_layers(self) -> None:
+        if not self._layers:
+            raise ValueError(f"Sequential model {self.name!r} has no layers, so it cannot be built or called: "
+                             f"add layers first (model.add(layer) or Sequential([...])).")
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        """The output shape for inputs of ``input_shape`` (batch axis first), without building anything."""
+        self._require_layers()
+        shape = tuple(input_shape)
+        for layer in self.layers:
+            shape = tuple(layer.compute_output_shape(shape))
+        return shape
 
     @property
     def built(self) -> bool:
@@ -97,6 +115,7 @@ class Sequential(TrainingMixin):
         """Forward pass on all of ``x`` at once (Keras: ``model(X, training=True)``)."""
         from trainlab.models.validation import as_float_array, check_feature_shape
 
+        self._require_layers()
         x = as_float_array(x)
         if not self.built:
             self.build((None, *x.shape[1:]))
@@ -139,6 +158,19 @@ class Sequential(TrainingMixin):
     @property
     def non_trainable_weights(self) -> list[np.ndarray]:
         return [w for layer in self._layers for w in layer.non_trainable_weights]
+
+    @property
+    def variables(self) -> list:
+        """Every layer's weights as named views (``name``, ``path``, ``trainable``), as in Keras 3."""
+        return [v for layer in self._layers for v in layer.variables]
+
+    @property
+    def trainable_variables(self) -> list:
+        return [v for layer in self._layers for v in layer.trainable_variables]
+
+    @property
+    def non_trainable_variables(self) -> list:
+        return [v for layer in self._layers for v in layer.non_trainable_variables]
 
     def get_weights(self) -> list[np.ndarray]:
         return [w.copy() for w in self.weights]

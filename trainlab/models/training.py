@@ -106,9 +106,15 @@ class TrainingMixin:
     # -- fit ------------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size: int | None = 32, epochs: int = 1, verbose="auto", callbacks=None,
             validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
-            initial_epoch: int = 0) -> History:
-        """Train for ``epochs`` epochs (counting from ``initial_epoch``); returns the History."""
+            initial_epoch: int = 0, validation_freq=1) -> History:
+        """Train for ``epochs`` epochs (counting from ``initial_epoch``); returns the History.
+
+        ``validation_freq``: validate after every n-th epoch (an int n ≥ 1, counting epochs from
+        1), or after the epochs listed (e.g. ``[1, 5, 10]``), as in Keras; the ``val_`` lists of
+        the History then hold only the validated epochs.
+        """
         self._require_compiled("training it")
+        validation_freq = _check_validation_freq(validation_freq)
         batch_size = validation.check_batch_size(32 if batch_size is None else batch_size)
         if not 0 <= validation_split < 1:
             raise ValueError(f"validation_split must be in [0, 1); got {validation_split}")
@@ -153,7 +159,7 @@ class TrainingMixin:
         for epoch in range(initial_epoch, epochs):
             callback_list.call("on_epoch_begin", epoch, {})
             logs = self._run_epoch(x, y, batch_size, shuffle, callback_list)
-            if validation_data is not None:
+            if validation_data is not None and _validates_after(epoch, validation_freq):
                 val_logs = self.evaluate(*validation_data, batch_size=batch_size, verbose=0, return_dict=True,
                                          _prepared=True)
                 logs.update({f"val_{key}": value for key, value in val_logs.items()})
@@ -298,6 +304,8 @@ class TrainingMixin:
             self._resolve_metrics()
         metrics = [metrics_module.get(m, loss=self.loss, output_units=self.output_shape[-1])
                    for m in self._metric_identifiers]
+        for metric in metrics:  # a metric passed as an instance is shared with training: start it afresh
+            metric.reset()
         loss_sum = 0.0
         for start in range(0, len(x), batch_size):
             xb, yb = x[start:start + batch_size], y[start:start + batch_size]
@@ -309,10 +317,7 @@ class TrainingMixin:
         results.update({metric.name: metric.result() for metric in metrics})
         if verbose:
             print(" - ".join(f"{k}: {v:.4f}" for k, v in results.items()))
-        if return_dict:
-            return results
-        values = list(results.values())
-        return values[0] if len(values) == 1 else values
+        return _as_keras_results(results, return_dict)
 
     def predict(self, x, batch_size: int | None = 32, verbose=0, mc_samples: int | None = None) -> np.ndarray:
         """Outputs in inference mode, computed batch by batch.
@@ -338,7 +343,34 @@ class TrainingMixin:
         return mc_predict(self, x, samples=mc_samples, batch_size=32 if batch_size is None else batch_size)[0]
 
     def predict_on_batch(self, x) -> np.ndarray:
+        """The outputs for one batch, in inference mode (Keras' ``predict_on_batch``)."""
         return self(x, training=False)
+
+    def train_on_batch(self, x, y=None, return_dict: bool = False):
+        """One update on one batch; returns that batch's loss and metrics, measured before the update.
+
+        Returns, as Keras does: the loss (a float) when no metric is compiled, else the list
+        ``[loss, *metrics]`` in compile order, or a dict with ``return_dict=True``. Each call
+        reports its own batch (Keras 3 resets the metrics at every call). A non-finite loss
+        raises ``FloatingPointError`` and applies nothing, as in ``fit``.
+        """
+        self._require_compiled("training it")
+        x, y = self._prepare(x, y)
+        if len(self.compiled_metrics) != len(self._metric_identifiers):
+            self._resolve_metrics()  # first call after compile
+        for metric in self.compiled_metrics:
+            metric.reset()
+        self._stop_on_nan = False
+        logs = {"loss": float(self.train_step(x, y))}
+        logs.update({metric.name: metric.result() for metric in self.compiled_metrics})
+        return _as_keras_results(logs, return_dict)
+
+    def test_on_batch(self, x, y=None, return_dict: bool = False):
+        """Loss (penalties included) and metrics of one batch in inference mode, returned like
+        :meth:`train_on_batch`'s."""
+        self._require_compiled("evaluating it")
+        x, y = self._prepare(x, y)
+        return self.evaluate(x, y, batch_size=len(x), verbose=0, return_dict=return_dict, _prepared=True)
 
     # -- saving -----------------------------------------------------------------------------------
     def save(self, filepath) -> None:
@@ -356,3 +388,31 @@ class TrainingMixin:
         from trainlab.saving import load_weights
 
         load_weights(self, filepath)
+
+
+def _as_keras_results(results: dict, return_dict: bool):
+    """Keras' return convention: the dict, else one float alone, else the list of values in order."""
+    if return_dict:
+        return results
+    values = list(results.values())
+    return values[0] if len(values) == 1 else values
+
+
+def _check_validation_freq(validation_freq):
+    """An int n ≥ 1 (every n-th epoch) or a collection of epoch numbers ≥ 1 (counting from 1)."""
+    if isinstance(validation_freq, (int, np.integer)) and not isinstance(validation_freq, bool):
+        if validation_freq >= 1:
+            return int(validation_freq)
+    elif isinstance(validation_freq, (list, tuple, set, range)):
+        epochs = list(validation_freq)
+        if all(isinstance(e, (int, np.integer)) and not isinstance(e, bool) and e >= 1 for e in epochs):
+            return frozenset(int(e) for e in epochs)
+    raise ValueError(f"validation_freq must be an integer >= 1 (validate every n-th epoch) or a list of epoch "
+                     f"numbers >= 1 (counting from 1); got {validation_freq!r}.")
+
+
+def _validates_after(epoch: int, validation_freq) -> bool:
+    """Whether to validate after the 0-based ``epoch`` (Keras counts epochs from 1 here)."""
+    if isinstance(validation_freq, int):
+        return (epoch + 1) % validation_freq == 0
+    return epoch + 1 in validation_freq

@@ -22,7 +22,7 @@ class ExponentialDecay(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool = False,
-                 name: str | None = None):
+                 name: str = "ExponentialDecay"):
         self.initial_learning_rate = positive("initial_learning_rate", initial_learning_rate)
         self.decay_steps = positive("decay_steps", decay_steps)
         self.decay_rate = positive("decay_rate", decay_rate)
@@ -50,7 +50,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         values: len(boundaries) + 1 rates, each > 0.
     """
 
-    def __init__(self, boundaries, values, name: str | None = None):
+    def __init__(self, boundaries, values, name: str = "PiecewiseConstant"):
         boundaries, values = list(boundaries), list(values)
         if not boundaries:
             raise ValueError("boundaries must hold at least one step; for a constant rate pass a float learning_rate.")
@@ -81,7 +81,7 @@ class InverseTimeDecay(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool = False,
-                 name: str | None = None):
+                 name: str = "InverseTimeDecay"):
         self.initial_learning_rate = positive("initial_learning_rate", initial_learning_rate)
         self.decay_steps = positive("decay_steps", decay_steps)
         self.decay_rate = non_negative("decay_rate", decay_rate)
@@ -110,7 +110,7 @@ class PowerDecay(LearningRateSchedule):
         initial_learning_rate: η₀ > 0.  decay_steps: s > 0.  power: c > 0 (default 1).
     """
 
-    def __init__(self, initial_learning_rate: float, decay_steps: int, power: float = 1.0, name: str | None = None):
+    def __init__(self, initial_learning_rate: float, decay_steps: int, power: float = 1.0, name: str = "PowerDecay"):
         self.initial_learning_rate = positive("initial_learning_rate", initial_learning_rate)
         self.decay_steps = positive("decay_steps", decay_steps)
         self.power = positive("power", power)
@@ -137,7 +137,7 @@ class PolynomialDecay(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, end_learning_rate: float = 1e-4,
-                 power: float = 1.0, cycle: bool = False, name: str | None = None):
+                 power: float = 1.0, cycle: bool = False, name: str = "PolynomialDecay"):
         self.initial_learning_rate = positive("initial_learning_rate", initial_learning_rate)
         self.decay_steps = positive("decay_steps", decay_steps)
         self.end_learning_rate = non_negative("end_learning_rate", end_learning_rate)
@@ -166,17 +166,26 @@ class CosineDecay(LearningRateSchedule):
 
     Without warmup: η(t) = η₀ · ((1 − α)·½(1 + cos(π·min(t, s)/s)) + α).
     With ``warmup_target`` η_w and ``warmup_steps`` w: η rises linearly from η₀ to η_w over the
-    first w steps, then decays from η_w as above with t − w (α is a fraction of η_w).
+    first w steps, then decays from η_w as above with t − w (α is a fraction of η_w). Keras'
+    warm-up recipe starts from zero: ``CosineDecay(0.0, s, warmup_target=0.1, warmup_steps=w)``.
 
     Args:
-        initial_learning_rate: η₀ > 0.  decay_steps: s > 0.
+        initial_learning_rate: η₀ > 0, or ≥ 0 with a warmup.  decay_steps: s > 0.
         alpha: the final rate as a fraction of the decayed-from rate, in [0, 1] (default 0).
         warmup_target: η_w > 0 or None (no warmup).  warmup_steps: w ≥ 0.
+
+    Raises:
+        ValueError: a value out of range; η₀ = 0 without a warmup (the rate would stay 0 — Keras
+            accepts it and trains nothing); ``warmup_steps`` without a ``warmup_target``.
     """
 
-    def __init__(self, initial_learning_rate: float, decay_steps: int, alpha: float = 0.0, name: str | None = None,
+    def __init__(self, initial_learning_rate: float, decay_steps: int, alpha: float = 0.0, name: str = "CosineDecay",
                  warmup_target: float | None = None, warmup_steps: int = 0):
-        self.initial_learning_rate = positive("initial_learning_rate", initial_learning_rate)
+        self.initial_learning_rate = non_negative("initial_learning_rate", initial_learning_rate)
+        if self.initial_learning_rate == 0 and warmup_target is None:
+            raise ValueError("CosineDecay with initial_learning_rate=0 and no warmup keeps the rate at 0 for ever. For "
+                             "Keras' warm-up recipe pass warmup_target=<peak rate> and warmup_steps=<steps>; otherwise "
+                             "give a rate > 0.")
         self.decay_steps = positive("decay_steps", decay_steps)
         self.alpha = non_negative("alpha", alpha)
         if self.alpha > 1:

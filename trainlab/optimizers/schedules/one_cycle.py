@@ -47,7 +47,7 @@ class OneCycle(LearningRateSchedule):
 
     def __init__(self, total_steps: int, max_learning_rate: float, initial_learning_rate: float | None = None,
                  final_learning_rate: float | None = None, final_fraction: float = 0.1, max_momentum: float = 0.95,
-                 min_momentum: float = 0.85, name: str | None = None):
+                 min_momentum: float = 0.85, name: str = "OneCycle"):
         if isinstance(total_steps, bool) or not isinstance(total_steps, (int, np.integer)) or total_steps < 4:
             raise ValueError(f"total_steps must be an integer >= 4 (the updates of the whole run); got {total_steps!r}.")
         self.total_steps = int(total_steps)

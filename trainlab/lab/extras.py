@@ -16,8 +16,8 @@ from typing import Callable
 
 STAR_RULE = ("Stars come from the verdicts against the baseline ({baseline}), never from ranks of means: ★★★ "
              "better (quality) or faster (speed), ★★ not distinguishable at the n shown, ★ worse or slower; the "
-             "baseline is ★★ by definition. Quality compares the paired test {metric}, speed the paired steps to the "
-             "target (Holm-corrected paired t-tests, see the protocol). Ranks order the arms by their means "
+             "baseline is ★★ by definition. Quality compares the paired test {metric}, speed the paired steps to "
+             "the target (Holm-corrected paired t-tests, see the protocol). Ranks order the arms by their means "
              "(1 = best; ties share a rank; an arm that never reached the target ranks last) and are shown for "
              "orientation only: neighbouring ranks are often not distinguishable.")
 
@@ -91,7 +91,8 @@ def star_table(summary: dict, rows: list[dict]) -> list[tuple]:
         speed = "—" if not summary["reached_any"] else verdict_stars(summary["speed"].get(arm.name))
         table.append([arm.label, "never reached" if missed else number(row["epochs_to_target_mean"], 2),
                       "—" if not summary["reached_any"] else str(s_rank), speed,
-                      spread(arm.per_seed[f"test_{base}"]), str(q_rank), verdict_stars(summary["quality"].get(arm.name)),
+                      spread(arm.per_seed[f"test_{base}"]), str(q_rank),
+                      verdict_stars(summary["quality"].get(arm.name)),
                       arm.claim or "—"])
     blocks = [("h2", "Star table (speed, quality), measured"),
               ("p", STAR_RULE.format(metric=base, baseline=summary["baseline"]))]

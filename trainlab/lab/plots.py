@@ -57,14 +57,18 @@ def legend_outside(figure, axes, **options) -> None:
     """One legend for the figure, right of the axes, in as many columns as its length needs."""
     handles, labels = axes.get_legend_handles_labels()
     if handles:
-        figure.legend(handles, labels, loc="outside right upper", fontsize="small",
-                      ncols=1 + len(labels) // 24, **options)
+        figure.legend(handles, labels, loc="outside right upper", fontsize="small", **options)
 
 
 def _legend_width(arms) -> float:
-    """Inches a legend of these arms' labels needs beside the axes (several columns past 24)."""
+    """Inches a legend of these arms' labels needs beside the axes."""
     longest = max((len(arm.label) for arm in arms), default=10) + 8
-    return min(0.075 * longest, 4.0) * (1 + len(arms) // 24)
+    return min(0.075 * longest, 4.0)
+
+
+def _legend_height(arms) -> float:
+    """Figure height that fits one legend line per arm (and the target line) beside the axes."""
+    return max(3.6, 0.2 * (len(arms) + 1) + 0.5)
 
 
 def to_png(figure) -> bytes:
@@ -95,7 +99,8 @@ def _bands(axes, summary: dict, key: str) -> bool:
 
 def learning_curves(summary: dict) -> bytes | None:
     """Validation target metric and training loss per epoch (final runs; mean, range over seeds)."""
-    figure, (left, right) = new_figure(2, width=3.9, legend=_legend_width(summary["arms"]))
+    figure, (left, right) = new_figure(2, height=_legend_height(summary["arms"]), width=3.9,
+                                       legend=_legend_width(summary["arms"]))
     metric = f"val_{summary['base']}"
     if not _bands(left, summary, metric):
         return None
@@ -176,7 +181,8 @@ def speed_figure(summary: dict) -> bytes | None:
             axes.scatter([e for e, _ in hit], [row + o for _, o in hit], s=14, color=arm_style(row)["color"], zorder=3)
             axes.plot([np.mean([e for e, _ in hit])] * 2, [row - 0.3, row + 0.3], color="black", linewidth=1.5)
         if missed:
-            axes.scatter([summary["budget"]] * len(missed), [row + o for o in missed], marker="x", s=24, color="#b42318")
+            axes.scatter([summary["budget"]] * len(missed), [row + o for o in missed], marker="x", s=24,
+                         color="#b42318")
     _rows(axes, [arm.label for arm in arms])
     axes.axvline(summary["budget"], color="#b42318", linewidth=0.8, linestyle=":")
     axes.set_xlim(0, summary["budget"] * 1.05)
@@ -212,7 +218,8 @@ def learning_rate_curves(summary: dict) -> bytes | None:
                if s is not None and np.isfinite(s[1]).any()]
     if not any(varying):
         return None
-    figure, (axes,) = new_figure(width=5.5, legend=_legend_width(summary["arms"]))
+    figure, (axes,) = new_figure(height=_legend_height(summary["arms"]), width=5.5,
+                                 legend=_legend_width(summary["arms"]))
     rates = []
     for index, (arm, runs) in enumerate(zip(summary["arms"], series_of)):
         for seed, (run, series) in enumerate(zip(arm.runs, runs)):
@@ -246,7 +253,8 @@ def tuning_curves(summary: dict) -> bytes | None:
     firsts = [(next(iter(point.items())), score) for arm in summary["arms"] for point, score in arm.tuning]
     if not firsts or not all(isinstance(value, (int, float)) for (_, value), _ in firsts):
         return None
-    figure, (axes,) = new_figure(width=5.5, legend=_legend_width(summary["arms"]))
+    figure, (axes,) = new_figure(height=_legend_height(summary["arms"]), width=5.5,
+                                 legend=_legend_width(summary["arms"]))
     for index, arm in enumerate(summary["arms"]):
         points = sorted(((next(iter(point.values())), score) for point, score in arm.tuning), key=lambda p: p[0])
         axes.plot([value for value, _ in points], [float("nan") if s is None else s for _, s in points],
@@ -261,6 +269,11 @@ def tuning_curves(summary: dict) -> bytes | None:
     return to_png(figure)
 
 
+#: Above this many arms a figure with one line per arm is spaghetti (batchnorm has 48): the curve
+#: figures are left out and the report says so; the row-per-arm figures are always drawn.
+MAX_CURVE_ARMS = 24
+CURVES = ("learning_curves", "learning_rate", "tuning")
+
 STANDARD = {
     "comparison": ("Per-seed test values and paired differences to the baseline", comparison_figure),
     "learning_curves": ("Learning curves", learning_curves),
@@ -271,9 +284,12 @@ STANDARD = {
 
 
 def standard_figures(summary: dict) -> dict[str, tuple[str, bytes]]:
-    """``{file stem: (caption, PNG bytes)}`` for every standard figure the records can draw."""
+    """``{file stem: (caption, PNG bytes)}`` for every standard figure the records can draw (the
+    curve figures only up to :data:`MAX_CURVE_ARMS` arms)."""
     drawn = {}
     for stem, (caption, draw) in STANDARD.items():
+        if stem in CURVES and len(summary["arms"]) > MAX_CURVE_ARMS:
+            continue
         png = draw(summary)
         if png is not None:
             drawn[stem] = (caption, png)

@@ -43,6 +43,10 @@ def blocks(study: Study, records: list[dict], sessions: list[dict]) -> tuple[lis
                ("h2", "Other measurements"), tables.other(summary, table), *tables.failures(records)]
     for stem, (caption, png) in plots.standard_figures(summary).items():
         content += [("h2", caption), ("figure", stem, caption, png)]
+    if len(summary["arms"]) > plots.MAX_CURVE_ARMS:
+        content.append(("p", f"The per-arm curve figures (learning curves, learning rates, tuning) are left out: "
+                             f"with {len(summary['arms'])} arms their lines could not be told apart. The per-epoch "
+                             f"values are in the records; the study's own figures below summarize them."))
     sections = extras.load_sections()
     for name in study.spec["study"]["report"]:
         content += sections[name](summary, table)

@@ -88,7 +88,8 @@ def run_study(study: Study, out, *, jobs: int | None = None, cluster: str | None
         done = _done_keys(store)
         ranges = [task for task in protocol.range_tasks(study) if task["key"] not in done]
         per_arm = len(protocol.grid_points(study)) + study.spec["protocol"]["seeds"]
-        planned = len(ranges) + len(study.arm_names) * per_arm - sum(key.startswith(("tune-", "final-")) for key in done)
+        planned = len(ranges) + len(study.arm_names) * per_arm
+        planned -= sum(key.startswith(("tune-", "final-")) for key in done)
         with tqdm(total=planned, desc=study.name, unit="run", disable=not progress) as bar:
             _execute(executor, execute, ranges, store, summary, bar)
             study = study.with_rates(protocol.range_rates(study, store.records()))

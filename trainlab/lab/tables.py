@@ -141,9 +141,9 @@ def protocol_text(study: Study, summary: dict) -> str:
                  f"data keeps the familywise error ≤ 0.05): each look tests at {summary['alpha']:.4g}")
     budget_text = "a seed that never reached it counts as the whole budget (a lower bound on its time)"
     return (f"Factor: {spec['study']['factor']} ({len(spec['arms'])} arms, baseline {summary['baseline']}). Each arm "
-            f"tried the same {describe_points(spec)} on tuning seed {spec['protocol']['tune_seed']}, scored by the best "
-            f"epoch of {tuning_metric(study)} on the validation split. The chosen setting reran on {seeds}, shared "
-            f"by every arm (a seed fixes the initialization and the data order); only these final runs read the "
+            f"tried the same {describe_points(spec)} on tuning seed {spec['protocol']['tune_seed']}, scored by the "
+            f"best epoch of {tuning_metric(study)} on the validation split. The chosen setting reran on {seeds}, "
+            f"shared by every arm (a seed fixes the initialization and the data order); only these final runs read the "
             f"test split, once, after their last epoch. "
             f"Statistics: each arm is compared with the baseline on the seeds both finished (n per row) by a paired "
             f"t-test; Holm's step-down procedure corrects for the {len(spec['arms']) - 1} comparisons ({level}). "
@@ -178,8 +178,8 @@ def quality(summary: dict, table: list[dict]) -> tuple:
         comparison = summary["quality"].get(arm.name)
         chosen = [str((arm.chosen or {}).get(path, "—")) for path in paths]
         if comparison is None:
-            body.append([arm.label, *chosen, str(len(arm.runs)), spread(arm.per_seed[f"test_{base}"]), "—", "—", "—",
-                         "baseline"])
+            body.append([arm.label, *chosen, str(len(arm.runs)), spread(arm.per_seed[f"test_{base}"]),
+                         "—", "—", "—", "baseline"])
             continue
         body.append([arm.label, *chosen, str(comparison.n), spread(arm.per_seed[f"test_{base}"]),
                      number(comparison.mean, signed=True), _interval(comparison), _p(comparison.p_holm),

@@ -153,3 +153,19 @@ def test_a_directory_written_before_newer_keys_still_reports(serial_copy):
     assert "| options given | not recorded (directory written before trainlab stored it) |" in markdown
     assert "| split sizes | not recorded" in markdown
     assert "Δ epochs vs sgd" in markdown  # speed falls back to epochs without steps per epoch
+
+
+def test_the_verdicts_script_prints_the_csv_verdicts_for_reproduction_md(reported):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out, paths = reported
+    script = Path(__file__).resolve().parents[2] / "docs" / "verdicts.py"
+    printed = subprocess.run([sys.executable, str(script), str(out)], capture_output=True, text=True, check=True).stdout
+    table = list(csv.DictReader(paths["csv"].open()))
+    assert printed.startswith("### tiny: test accuracy and speed against sgd")
+    for row in table[1:]:
+        assert f"| {row['label']} | {row['diff_test_accuracy_n']} |" in printed
+        assert row["diff_test_accuracy_verdict"] in printed
+        assert f"{float(row['diff_test_accuracy_mean']):+.4f}" in printed

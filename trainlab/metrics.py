@@ -54,18 +54,24 @@ class _Accuracy(Metric):
 
 @registry.register("sparse_categorical_accuracy")
 class SparseCategoricalAccuracy(_Accuracy):
+    name = "sparse_categorical_accuracy"
+
     def correct(self, y_true, y_pred):
         return y_pred.argmax(axis=-1) == y_true.reshape(len(y_pred))
 
 
 @registry.register("categorical_accuracy")
 class CategoricalAccuracy(_Accuracy):
+    name = "categorical_accuracy"
+
     def correct(self, y_true, y_pred):
         return y_pred.argmax(axis=-1) == y_true.argmax(axis=-1)
 
 
 @registry.register("binary_accuracy")
 class BinaryAccuracy(_Accuracy):
+    name = "binary_accuracy"
+
     def __init__(self, name: str | None = None, threshold: float = 0.5):
         self.threshold = float(threshold)
         super().__init__(name)

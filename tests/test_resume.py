@@ -166,3 +166,31 @@ def test_resume_in_a_fresh_process(tmp_path, floatx):
     with np.load(tmp_path / "out.npz") as resumed:
         for i, expected in enumerate(weights(straight)):
             np.testing.assert_array_equal(resumed[f"arr_{i}"], expected)
+
+
+@pytest.mark.parametrize("checkpoint_first", [True, False], ids=["checkpoint-first", "checkpoint-last"])
+def test_resume_from_a_model_checkpoint_file_with_stateful_callbacks(tmp_path, floatx, checkpoint_first):
+    """A checkpoint written at an epoch's end holds every callback's state for that epoch (it
+    saves after them, whatever the list order) and that epoch in ``epochs_completed``."""
+    floatx("float64")
+    scores = [0.5, 0.9, 0.95, 0.1, 0.2, 0.05, 0.3]  # scripted, so the plateau and the best epoch are known
+
+    def callbacks(pattern):
+        others = [keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: logs.__setitem__("score",
+                                                                                                    scores[epoch])),
+                  keras.callbacks.ReduceLROnPlateau(monitor="score", patience=1, factor=0.5),
+                  keras.callbacks.EarlyStopping(monitor="score", patience=10, restore_best_weights=True)]
+        checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / pattern))
+        return [checkpoint, *others] if checkpoint_first else [*others, checkpoint]
+
+    x, y = data("float64")
+    fit_kwargs = dict(batch_size=8, verbose=0, validation_split=0.25)
+    straight = build(lambda: keras.optimizers.Nadam(0.01))
+    history = straight.fit(x, y, epochs=N + M, callbacks=callbacks("run_{epoch}.keras"), **fit_kwargs)
+    resumed = load_model(tmp_path / f"run_{N}.keras")
+    assert resumed.epochs_completed == N
+    resumed_history = resumed.fit(x, y, epochs=N + M, initial_epoch=resumed.epochs_completed,
+                                  callbacks=callbacks("resumed_{epoch}.keras"), **fit_kwargs)
+    assert resumed_history.history["learning_rate"] == history.history["learning_rate"][N:]
+    assert resumed_history.history["loss"] == history.history["loss"][N:]
+    assert_same(weights(straight), weights(resumed), "float64")

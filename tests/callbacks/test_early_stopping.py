@@ -166,3 +166,79 @@ def test_prints_like_keras_when_verbose(capsys):
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         EarlyStopping(**kwargs)
+
+
+# -- exact resume with restore_best_weights ------------------------------------------------------
+SCORES = {"early": [0.1, 0.5, 0.6, 0.7], "end-of-first-fit": [0.9, 0.2, 0.6, 0.7],
+          "after-resume": [0.9, 0.8, 0.1, 0.7], "last": [0.9, 0.8, 0.7, 0.1], "stops-after-resume": [0.9, 0.1, 0.5, 0.6]}
+
+
+def resume_data():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(48, 4))
+    return x, (x[:, 0] - x[:, 1] > 0).astype(int)
+
+
+def es_model():
+    keras.utils.set_random_seed(7)
+    model = keras.Sequential([keras.layers.Dense(8, activation="relu", input_shape=[4]),
+                              keras.layers.BatchNormalization(), keras.layers.Dropout(0.2),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="sparse_categorical_crossentropy")
+    return model
+
+
+def scripted(scores, patience):
+    """A scripted monitored value (so the best epoch falls where the case says) and the stopper."""
+    score = LambdaCallback(on_epoch_end=lambda epoch, logs: logs.__setitem__("score", scores[epoch]))
+    return [score, EarlyStopping(monitor="score", patience=patience, restore_best_weights=True)]
+
+
+@pytest.mark.parametrize("case", sorted(SCORES))
+def test_train_save_load_train_equals_one_run_wherever_the_best_epoch_falls(tmp_path, case):
+    previous = keras.backend.floatx()
+    keras.backend.set_floatx("float64")
+    try:
+        x, y = resume_data()
+        patience = 1 if case == "stops-after-resume" else 10
+        straight, straight_callbacks = es_model(), scripted(SCORES[case], patience)
+        history = straight.fit(x, y, epochs=4, batch_size=8, verbose=0, callbacks=straight_callbacks)
+        first, first_callbacks = es_model(), scripted(SCORES[case], patience)
+        first.fit(x, y, epochs=2, batch_size=8, verbose=0, callbacks=first_callbacks)
+        first.save(tmp_path / "m.keras")
+        resumed = keras.models.load_model(tmp_path / "m.keras")
+        resumed_history = resumed.fit(x, y, epochs=4, initial_epoch=2, batch_size=8, verbose=0,
+                                      callbacks=scripted(SCORES[case], patience))
+    finally:
+        keras.backend.set_floatx(previous)
+    assert resumed_history.history["loss"] == history.history["loss"][2:]
+    for a, b in zip(straight.get_weights(), resumed.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    # Each fit still ends with the weights of its best epoch, as in Keras.
+    stopper, first_stopper = straight_callbacks[1], first_callbacks[1]
+    ran = len(history.history["loss"])
+    assert stopper.best_epoch == int(np.argmin(SCORES[case][:ran]))
+    assert first_stopper.best_epoch == int(np.argmin(SCORES[case][:2]))
+    for model, callback in ((straight, stopper), (first, first_stopper)):
+        for a, b in zip(model.get_weights(), callback.best_weights):
+            np.testing.assert_array_equal(a, b)
+    assert ran == (3 if case == "stops-after-resume" else 4)
+
+
+def test_the_saved_state_holds_the_best_weights_and_the_weights_to_continue_from(tmp_path):
+    x, y = resume_data()
+    model = es_model()
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0, callbacks=scripted(SCORES["early"], 10))
+    best = model.get_weights()
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    state = loaded._saved_callback_states[0]["state"]
+    assert loaded._saved_callback_states[0]["class_name"] == "EarlyStopping" and state["best_epoch"] == 0
+    for a, b in zip(state["best_weights"], best):
+        np.testing.assert_array_equal(a, b)
+    assert any((a != b).any() for a, b in zip(state["weights_at_end"], best))
+    # Loading then saving again without a fit keeps the callback state.
+    loaded.save(tmp_path / "again.keras")
+    again = keras.models.load_model(tmp_path / "again.keras")._saved_callback_states[0]["state"]
+    for a, b in zip(again["weights_at_end"], state["weights_at_end"]):
+        np.testing.assert_array_equal(a, b)

@@ -7,6 +7,7 @@ import pytest
 
 import trainlab as keras
 from trainlab.callbacks import ModelCheckpoint
+from trainlab import atomic
 from trainlab.saving import ModelFileError, archive
 
 
@@ -148,7 +149,7 @@ def test_a_save_interrupted_midway_leaves_the_previous_checkpoint_intact(tmp_pat
     if failure == "npz_writer":
         monkeypatch.setattr(archive, "npz_bytes", failing_npz_bytes)
     else:
-        monkeypatch.setattr(archive.os, "replace", failing_replace)
+        monkeypatch.setattr(atomic.os, "replace", failing_replace)
     set_marker(model, 9.0)
     with pytest.raises(OSError, match="disk full|rename failed"):
         checkpoint.on_epoch_end(1, {"val_loss": 0.5})

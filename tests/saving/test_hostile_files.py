@@ -47,7 +47,7 @@ def test_weights_npz_holding_an_object_array(guarded):
     content = hostile.members(path)
     content["weights.npz"] = hostile.npz_of(**{"dense/kernel": np.array([hostile.Payload(sentinel)], dtype=object)})
     hostile.write_members(path, content)
-    refuse(path, "weights.npz holds a pickled or object array.*never loads")
+    refuse(path, "weights.npz: array 'dense/kernel' is a pickled or object array.*never loads")
 
 
 def test_weights_npz_holding_a_pickle_member(guarded):
@@ -64,7 +64,7 @@ def test_optimizer_npz_holding_an_object_array(guarded):
     content = hostile.members(path)
     content["optimizer.npz"] = hostile.npz_of(iterations=np.array([hostile.Payload(sentinel)], dtype=object))
     hostile.write_members(path, content)
-    refuse(path, "optimizer.npz holds a pickled or object array")
+    refuse(path, "optimizer.npz: array 'iterations' is a pickled or object array")
 
 
 def test_a_non_numeric_array(guarded):

@@ -81,9 +81,16 @@ def test_load_without_compile(tmp_path):
 
 def test_training_state_is_returned(tmp_path):
     model, _, _ = model_around(layers.Dense)
-    keras.saving.save_model(model, tmp_path / "m.keras", training_state={"epoch": 4, "callbacks": {"es": {"wait": 1}}})
+    keras.saving.save_model(model, tmp_path / "m.keras", training_state={"run": "a", "notes": {"wait": 1}})
     state = keras.models.load_model(tmp_path / "m.keras").training_state
-    assert state["epoch"] == 4 and state["callbacks"] == {"es": {"wait": 1}} and "shuffle_rng" in state
+    assert state["run"] == "a" and state["notes"] == {"wait": 1} and state["epoch"] == 0 and "shuffle_rng" in state
+
+
+def test_training_state_cannot_replace_the_resume_state(tmp_path):
+    model, _, _ = model_around(layers.Dense)
+    with pytest.raises(ValueError, match="training_state keys callbacks, epoch are trainlab's own resume state"):
+        keras.saving.save_model(model, tmp_path / "m.keras", training_state={"epoch": 4, "callbacks": {}})
+    assert not (tmp_path / "m.keras").exists()
 
 
 def test_new_layers_after_loading_never_collide_with_loaded_names(tmp_path):

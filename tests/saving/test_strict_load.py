@@ -114,5 +114,5 @@ def test_a_bad_shuffle_rng_state(tmp_path):
     path = tmp_path / "m.keras"
     hostile.valid_model_file(path)
     hostile.edit_config(path, lambda config: config["training_state"].__setitem__("shuffle_rng", {"bit_generator": 1}))
-    with pytest.raises(ModelFileError, match="the saved shuffling RNG state is invalid"):
+    with pytest.raises(ModelFileError, match="training_state.shuffle_rng is not a saved PCG64 generator state"):
         keras.models.load_model(path)

@@ -7,6 +7,9 @@ setting ``self.model.stop_training = True`` ends training after the current epoc
 
 Callbacks that hold state (best value, wait, cooldown…) expose it through
 ``get_state()`` / ``set_state()`` so a checkpoint can save it and a resumed run continues exactly.
+A callback that writes checkpoints declares ``saves_checkpoints = True``: its ``on_epoch_end``
+then runs after every other callback's, whatever the list order (Keras keeps the list order, so
+a checkpoint written before another callback's epoch end misses that callback's update).
 """
 from __future__ import annotations
 
@@ -64,8 +67,16 @@ class CallbackList:
                 raise TypeError(f"callbacks must be trainlab.callbacks.Callback instances; got {callback!r}")
             callback.set_model(model)
             callback.set_params(params)
-        self._active = {hook: [getattr(c, hook) for c in self.callbacks if _overrides(c, hook)] for hook in _HOOKS}
+        self._active = {hook: [getattr(c, hook) for c in self._in_call_order(hook) if _overrides(c, hook)]
+                        for hook in _HOOKS}
         self.has_batch_hooks = bool(self._active["on_train_batch_begin"] or self._active["on_train_batch_end"])
+
+    def _in_call_order(self, hook: str) -> list[Callback]:
+        """List order, except that callbacks declaring ``saves_checkpoints`` end each epoch last,
+        so the checkpoint they write holds every other callback's state for that epoch."""
+        if hook != "on_epoch_end":
+            return self.callbacks
+        return sorted(self.callbacks, key=lambda callback: bool(getattr(callback, "saves_checkpoints", False)))
 
     def call(self, hook: str, *args) -> None:
         for method in self._active[hook]:

@@ -11,9 +11,19 @@ At each epoch end from ``start_from_epoch`` on, with the value v of ``monitor``:
 4. otherwise, if ``wait >= patience`` (and this is not epoch 0): stop after this epoch.
 
 At the end of training — whatever ended it: this callback, another one, or the last epoch —
-the best weights are restored whenever some were kept.
+the best weights are restored whenever some were kept (Keras 3).
+
+Exact resume: the checkpointed state holds the best weights, and — once a fit has ended and
+restored them — the weights the run ended with (``weights_at_end``). A resumed
+``fit(initial_epoch=k)`` with an EarlyStopping hands it that state; before the first resumed
+epoch the callback puts ``weights_at_end`` back, so training continues from where the
+uninterrupted run was, not from the restored best epoch, and the optimizer state (which the
+restore never touched) matches those weights again. So train(2) → save → load → train(2)
+equals train(4) bit for bit, and each fit still ends with the best weights, as in Keras.
 """
 from __future__ import annotations
+
+import numpy as np
 
 from trainlab.callbacks.monitor import MonitorCallback
 
@@ -45,8 +55,9 @@ class EarlyStopping(MonitorCallback):
         Departure from Keras 3: ``best`` is reset at the start of every ``fit`` (Keras keeps
         the previous run's best), so reusing one instance for a new training run is safe; a
         resumed ``fit(initial_epoch=k)`` then hands back the saved state through
-        :meth:`set_state`. The best weights are not part of that JSON-safe state: a resumed
-        run keeps best weights from its first epoch on.
+        :meth:`set_state` — best weights included, and the weights to continue from (see the
+        module docstring). A run that this callback stopped early and that is then resumed
+        trains on: resuming is a request for more epochs.
     """
 
     def __init__(self, monitor: str = "val_loss", min_delta: float = 0, patience: int = 0, verbose: int = 0,
@@ -69,9 +80,17 @@ class EarlyStopping(MonitorCallback):
         self.stopped_epoch = 0
         self.best_epoch = 0
         self.best_weights = None
+        self.weights_at_end = None
+        self._continue_from = None
 
     def on_train_begin(self, logs=None):
         self._reset()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self._continue_from is not None:
+            # The previous fit ended by restoring the best weights; the run goes on from its last epoch.
+            self.model.set_weights(self._continue_from)
+            self._continue_from = None
 
     def on_epoch_end(self, epoch, logs=None):
         current = self.monitored_value(logs)
@@ -99,11 +118,18 @@ class EarlyStopping(MonitorCallback):
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
                 print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
+            self.weights_at_end = self.model.get_weights()
             self.model.set_weights(self.best_weights)
 
     def get_state(self) -> dict:
-        return {"best": self.best, "wait": self.wait, "stopped_epoch": self.stopped_epoch,
-                "best_epoch": self.best_epoch}
+        """Counters and best value (JSON), plus lists of arrays: ``best_weights`` and, after a
+        fit restored them, ``weights_at_end``."""
+        state = {"best": self.best, "wait": self.wait, "stopped_epoch": self.stopped_epoch,
+                 "best_epoch": self.best_epoch}
+        for key in ("best_weights", "weights_at_end"):
+            if getattr(self, key) is not None:
+                state[key] = [array.copy() for array in getattr(self, key)]
+        return state
 
     def set_state(self, state: dict) -> None:
         self._reset()
@@ -111,3 +137,27 @@ class EarlyStopping(MonitorCallback):
         self.wait = int(state.get("wait", 0))
         self.stopped_epoch = int(state.get("stopped_epoch", 0))
         self.best_epoch = int(state.get("best_epoch", 0))
+        if state.get("best_weights") is not None:
+            self.best_weights = [np.array(array) for array in state["best_weights"]]
+        if state.get("weights_at_end") is not None:
+            self._continue_from = [np.array(array) for array in state["weights_at_end"]]
+
+    @staticmethod
+    def check_state(state: dict, model) -> None:
+        """The saved weight lists must fit ``model`` (called when a model file is loaded).
+
+        Raises:
+            ValueError: a list whose arrays differ from the model's weights in number, shape or
+                dtype, or that holds NaN or infinite values.
+        """
+        expected = model.weights
+        for key in ("best_weights", "weights_at_end"):
+            arrays = state.get(key)
+            if arrays is None:
+                continue
+            if len(arrays) != len(expected) or any(a.shape != e.shape or a.dtype != e.dtype
+                                                   for a, e in zip(arrays, expected)):
+                raise ValueError(f"{key} holds {len(arrays)} arrays that do not match the model's {len(expected)} "
+                                 f"weights (number, shapes and dtypes must agree)")
+            if not all(np.isfinite(array).all() for array in arrays):
+                raise ValueError(f"{key} holds NaN or infinite values")

@@ -32,10 +32,16 @@ class ModelCheckpoint(MonitorCallback):
             naming the available keys).
 
     Note:
-        As the other monitor callbacks, the best value is forgotten at the start of every
-        ``fit`` (Keras keeps it across calls); a resumed ``fit(initial_epoch=k)`` restores it
-        through :meth:`set_state`.
+        Departures from Keras: the epoch-end save runs after every other callback's
+        ``on_epoch_end`` (Keras keeps the list order), so the file holds their states for that
+        epoch and ``fit(initial_epoch=loaded.epochs_completed)`` from it continues exactly, as
+        a run that was never interrupted. As the other monitor callbacks, the best value is
+        forgotten at the start of every ``fit`` (Keras keeps it across calls); a resumed
+        ``fit(initial_epoch=k)`` restores it through :meth:`set_state`. A file saved mid-epoch
+        (integer ``save_freq``) resumes from the start of that epoch's next one, not exactly.
     """
+
+    saves_checkpoints = True
 
     def __init__(self, filepath, monitor: str = "val_loss", verbose: int = 0, save_best_only: bool = False,
                  save_weights_only: bool = False, mode: str = "auto", save_freq="epoch",

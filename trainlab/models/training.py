@@ -163,8 +163,9 @@ class TrainingMixin:
                 val_logs = self.evaluate(*validation_data, batch_size=batch_size, verbose=0, return_dict=True,
                                          _prepared=True)
                 logs.update({f"val_{key}": value for key, value in val_logs.items()})
-            callback_list.call("on_epoch_end", epoch, logs)
+            # Counted before the callbacks run: a checkpoint saved at this epoch's end has finished it.
             self.epochs_completed = epoch + 1
+            callback_list.call("on_epoch_end", epoch, logs)
             if self.stop_training:
                 break
         callback_list.call("on_train_end", {})
@@ -384,10 +385,11 @@ class TrainingMixin:
 
         save_weights(self, filepath)
 
-    def load_weights(self, filepath) -> None:
+    def load_weights(self, filepath, **caps) -> None:
+        """Load weights saved by ``save_weights`` (``caps``: see :func:`trainlab.saving.load_weights`)."""
         from trainlab.saving import load_weights
 
-        load_weights(self, filepath)
+        load_weights(self, filepath, **caps)
 
 
 def _as_keras_results(results: dict, return_dict: bool):

@@ -1,16 +1,16 @@
 """The model file: one zip holding JSON and ``.npz`` members, written atomically, read safely.
 
 Members: ``config.json`` (architecture, compile settings, training state), ``weights.npz``,
-``optimizer.npz`` (slots + iterations), ``metadata.json`` (format and library version).
-Arrays are read with ``allow_pickle=False``; nothing in the file is ever executed or unpickled,
-and members are read into memory, never extracted to disk.
+``optimizer.npz`` (slots + iterations), ``callbacks.npz`` (arrays of callback states, e.g.
+EarlyStopping's best weights; format version 2), ``metadata.json`` (format and library version).
+Nothing in the file is ever executed or unpickled; members are read into memory, never extracted
+to disk, and every size is checked against the caps of :mod:`trainlab.saving.limits` before
+memory is reserved for it.
 """
 from __future__ import annotations
 
 import io
 import json
-import os
-import re
 import zipfile
 import zlib
 from pathlib import Path
@@ -19,14 +19,18 @@ from typing import Mapping
 import numpy as np
 
 from trainlab.atomic import atomic_open
+from trainlab.saving.errors import ModelFileError
+from trainlab.saving.limits import Budget, LoadLimits
+from trainlab.saving.members import check_member_count, check_member_names, read_bounded
+from trainlab.saving.npz import read_npz
 
 FORMAT_NAME = "trainlab.model"
-FORMAT_VERSION = 1
-ALLOWED_MEMBERS = ("metadata.json", "config.json", "weights.npz", "optimizer.npz")
-
-
-class ModelFileError(ValueError):
-    """The file is not a valid trainlab model file; the message says what is wrong."""
+FORMAT_VERSION = 2
+ALLOWED_MEMBERS = ("metadata.json", "config.json", "weights.npz", "optimizer.npz", "callbacks.npz")
+# What goes wrong inside zipfile, zlib and struct on a damaged archive: a corrupted central
+# directory can make zipfile seek to a negative offset (OSError: [Errno 22]).
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, OSError, ValueError, OverflowError,
+              NotImplementedError, RuntimeError)
 
 
 def write_archive(path, json_members: Mapping[str, dict], array_members: Mapping[str, Mapping[str, np.ndarray]]) -> None:
@@ -47,107 +51,88 @@ def npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
-def read_archive(path) -> tuple[dict[str, dict], dict[str, dict[str, np.ndarray]]]:
+def read_archive(path, limits: LoadLimits) -> tuple[dict[str, dict], dict[str, dict[str, np.ndarray]]]:
     """Read and check a model file; returns (json members, array members).
 
     Raises:
         FileNotFoundError: nothing at ``path``.
+        PermissionError: the file cannot be opened.
         ModelFileError: anything else wrong, with what the file looks like or which member is
             refused: not a zip, truncated or damaged, encrypted, unexpected or duplicated members,
-            member names pointing outside the archive, invalid JSON, ``.npz`` members holding
-            pickles, object arrays or anything but numeric ``.npy`` arrays.
+            member names pointing outside the archive, sizes over ``limits``, invalid JSON,
+            ``.npz`` members holding pickles, object, complex or text arrays.
     """
     path = Path(path)
+    where = repr(str(path))
     if not path.exists():
-        raise FileNotFoundError(f"No model file at {str(path)!r}.")
+        raise FileNotFoundError(f"No model file at {where}.")
     if path.is_dir():
-        raise ModelFileError(f"{str(path)!r} is a folder (a TensorFlow SavedModel?), not a trainlab model file; "
+        raise ModelFileError(f"{where} is a folder (a TensorFlow SavedModel?), not a trainlab model file; "
                              f"trainlab model files are single .keras-style zip files written by model.save.")
-    if not zipfile.is_zipfile(path):
-        raise ModelFileError(f"{str(path)!r} is not a trainlab model file: {_describe(path)}.")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-            _check_member_names(names, _model_member, repr(str(path)), "a trainlab model file")
-            if "metadata.json" not in names:
-                raise ModelFileError(f"{str(path)!r} is a zip archive but not a trainlab model file (no metadata.json).")
-            json_members = {n: _read_json(archive, n, path) for n in names if n.endswith(".json")}
-            array_members = {n: _read_npz(archive, n, path) for n in names if n.endswith(".npz")}
-    except (zipfile.BadZipFile, EOFError, zlib.error) as error:
-        raise ModelFileError(f"{str(path)!r} is a damaged or truncated zip archive ({error}).") from None
-    except (RuntimeError, NotImplementedError) as error:  # encrypted members, unknown compression
-        raise ModelFileError(f"{str(path)!r} cannot be read as a trainlab model file ({error}).") from None
-    metadata = json_members["metadata.json"]
-    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
-        raise ModelFileError(f"{str(path)!r} is not a trainlab model file (metadata format is "
-                             f"{metadata.get('format') if isinstance(metadata, dict) else metadata!r}).")
-    version = metadata.get("format_version", 0)
-    if not isinstance(version, int) or version < 1:
-        raise ModelFileError(f"{str(path)!r} has an invalid format_version {version!r} in metadata.json.")
-    if version > FORMAT_VERSION:
-        raise ModelFileError(f"{str(path)!r} was written by a newer trainlab (format version {version}); upgrade "
-                             f"trainlab to load it.")
+    with open(path, "rb") as stream:
+        if not zipfile.is_zipfile(stream):
+            raise ModelFileError(f"{where} is not a trainlab model file: {_describe(path)}.")
+        check_member_count(stream, len(ALLOWED_MEMBERS), where, "members", "a model file's fixed layout")
+        try:
+            return _read_members(stream, where, limits)
+        except ModelFileError:
+            raise
+        except RecursionError:
+            raise ModelFileError(f"{where}: a member nests too deeply to be read.") from None
+        except ZIP_ERRORS as error:
+            raise ModelFileError(f"{where} is a damaged or truncated zip archive ({type(error).__name__}: "
+                                 f"{error}).") from None
+
+
+def _read_members(stream, where: str, limits: LoadLimits):
+    member_budget = Budget(limits.max_bytes, "max_bytes")
+    array_budget = Budget(limits.max_bytes, "max_bytes")
+    with zipfile.ZipFile(stream) as archive:
+        infos = archive.infolist()
+        check_member_names([info.filename for info in infos], _model_member, where, "a trainlab model file")
+        names = [info.filename for info in infos]
+        if "metadata.json" not in names:
+            raise ModelFileError(f"{where} is a zip archive but not a trainlab model file (no metadata.json).")
+        json_members, array_members = {}, {}
+        # metadata.json first: a file of another format is named as such before anything else is read.
+        for info in sorted(infos, key=lambda info: info.filename != "metadata.json"):
+            member = f"{where}: member {info.filename}"
+            if info.filename.endswith(".json"):
+                json_budget = Budget(limits.max_json_bytes, "max_json_bytes")
+                json_members[info.filename] = _parse_json(read_bounded(archive, info, json_budget, member), member)
+                member_budget.take(info.file_size, member)
+                if info.filename == "metadata.json":
+                    check_metadata(json_members["metadata.json"], where)
+            else:
+                data = read_bounded(archive, info, member_budget, member)
+                array_members[info.filename] = read_npz(data, member, array_budget, limits.max_arrays)
     return json_members, array_members
 
 
-def _check_member_names(names: list[str], allowed, where: str, what: str) -> None:
-    """Refuse paths leaving the archive, duplicates (zip allows them) and unexpected members."""
-    for name in names:
-        if name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name) or ".." in re.split(r"[/\\]", name):
-            raise ModelFileError(f"{where} contains a member {name!r} whose path points outside the archive; "
-                                 f"refusing to load it.")
-    duplicated = sorted({name for name in names if names.count(name) > 1})
-    if duplicated:
-        raise ModelFileError(f"{where} holds the member(s) {', '.join(duplicated)} more than once, which "
-                             f"{what} never does; refusing to load it.")
-    unexpected = [name for name in names if not allowed(name)]
-    if unexpected:
-        raise ModelFileError(f"{where} contains an unexpected member {unexpected[0]!r}; {what} holds only "
-                             f"{allowed.__doc__}. Refusing to load it.")
+def _parse_json(data: bytearray, where: str):
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError
+        raise ModelFileError(f"{where} is not valid JSON ({type(error).__name__}: {error}).") from None
+
+
+def check_metadata(metadata, where: str) -> None:
+    """The format name and a format version this trainlab reads."""
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
+        found = metadata.get("format") if isinstance(metadata, dict) else metadata
+        raise ModelFileError(f"{where} is not a trainlab model file (metadata format is {found!r}).")
+    version = metadata.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ModelFileError(f"{where} has an invalid format_version {version!r} in metadata.json; trainlab writes "
+                             f"a positive integer.")
+    if version > FORMAT_VERSION:
+        raise ModelFileError(f"{where} was written by a newer trainlab (format version {version}); upgrade "
+                             f"trainlab to load it.")
 
 
 def _model_member(name: str) -> bool:
-    """metadata.json, config.json, weights.npz and optimizer.npz"""
+    """metadata.json, config.json, weights.npz, optimizer.npz and callbacks.npz"""
     return name in ALLOWED_MEMBERS
-
-
-def _array_member(name: str) -> bool:
-    """.npy arrays"""
-    return name.endswith(".npy")
-
-
-def _read_json(archive: zipfile.ZipFile, name: str, path: Path) -> dict:
-    try:
-        return json.loads(archive.read(name).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise ModelFileError(f"{str(path)!r}: member {name} is not valid JSON ({error}).") from None
-
-
-def _read_npz(archive: zipfile.ZipFile, name: str, path: Path) -> dict[str, np.ndarray]:
-    """Numeric arrays only: NumPy hands non-``.npy`` members of an ``.npz`` back as raw bytes,
-    so every inner member is checked before loading, and every array's dtype after."""
-    where = f"{str(path)!r}: member {name}"
-    data = archive.read(name)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as inner:
-            _check_member_names(inner.namelist(), _array_member, where, "an array archive")
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-    except ValueError as error:
-        if "pickle" in str(error) or "Object arrays" in str(error):
-            raise ModelFileError(
-                f"{where} holds a pickled or object array, which trainlab never writes and never loads (loading it "
-                f"could execute code). Refusing to load it."
-            ) from None
-        raise ModelFileError(f"{where} is not a valid .npz archive ({error}).") from None
-    except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as error:
-        raise ModelFileError(f"{where} is not a valid .npz archive ({error}).") from None
-    for key, array in arrays.items():
-        if not isinstance(array, np.ndarray) or not (np.issubdtype(array.dtype, np.number)
-                                                     or array.dtype == np.bool_):
-            raise ModelFileError(f"{where}: array {key!r} has dtype {getattr(array, 'dtype', type(array))}; model "
-                                 f"files hold only numeric arrays. Refusing to load it.")
-    return arrays
 
 
 def _describe(path: Path) -> str:

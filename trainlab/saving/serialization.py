@@ -1,34 +1,31 @@
 """Model ⇄ files: ``save_model`` / ``load_model`` and ``save_weights`` / ``load_weights``.
 
 Weights are keyed ``<layer name>/<weight name>``; loading is strict and names every missing,
-extra or mis-shaped array. Objects are rebuilt only from registered class names (each registry
-is a plain name → class table: no import, attribute lookup or code in the file can reach
-anything else), and every failure while rebuilding becomes a :class:`ModelFileError` naming the
-component at fault.
+extra or mis-shaped array. Loading is also bounded and inert: sizes are checked against caps
+before anything is allocated (:mod:`~trainlab.saving.limits`), objects are rebuilt only from
+registered names and must round-trip their config (:mod:`~trainlab.saving.rebuild`), and the
+optimizer and training state are checked in full (:mod:`~trainlab.saving.state`,
+:mod:`~trainlab.saving.resume`), so whatever is wrong with a file is a :class:`ModelFileError`
+at load — never a ``MemoryError``, and never an error at the next ``fit``.
 """
 from __future__ import annotations
 
 import numpy as np
 
 import trainlab
-from trainlab import layers as layers_module
 from trainlab import losses as losses_module
-from trainlab import metrics as metrics_module
 from trainlab import optimizers as optimizers_module
-from trainlab.saving.archive import FORMAT_NAME, FORMAT_VERSION, ModelFileError, read_archive, write_archive
-
-# What a registered component's constructor or from_config raises on a bad config.
-REBUILD_ERRORS = (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError)
-FLOAT_DTYPES = ("float16", "float32", "float64")
+from trainlab.saving.archive import FORMAT_NAME, FORMAT_VERSION, read_archive, write_archive
+from trainlab.saving.errors import ModelFileError
+from trainlab.saving.limits import GIB, MIB, LoadLimits
+from trainlab.saving.rebuild import REBUILD_ERRORS, check_sample_sizes, rebuild_model, restore_compile
+from trainlab.saving.resume import restore_training_state, resume_state
+from trainlab.saving.state import (check_centered_rmsprop, check_finite, check_layer_weights, check_optimizer_state,
+                                   check_slots_complete, check_weight_arrays, describe_key)
 
 
 def model_weights(model) -> dict[str, np.ndarray]:
     return {f"{layer.name}/{name}": layer.weight(name) for layer in model._layers for name in layer.weight_names()}
-
-
-def _describe_key(key: str) -> str:
-    layer, _, weight = key.rpartition("/")
-    return f"layer {layer!r} weight {weight!r}"
 
 
 def _group_by_layer(arrays: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
@@ -46,7 +43,8 @@ def assign_weights(model, arrays: dict[str, np.ndarray], source: str, match: str
     ``match="name"`` pairs the file's layers with the model's by layer name (a model file, whose
     names come from the file itself); ``match="order"`` pairs them by position among the layers
     that have weights (Keras 3 ``load_weights``: a same-architecture model built in another
-    session has other generated names).
+    session has other generated names). Values are cast to the model's dtype and must stay
+    finite (float64 → float16 can overflow).
     """
     if not model.built:
         raise ValueError(f"Cannot load the weights in {source} into model {model.name!r}: it is not built, so it has "
@@ -81,6 +79,11 @@ def assign_weights(model, arrays: dict[str, np.ndarray], source: str, match: str
                          + ". Build the same architecture as the saved one.")
     for model_name, file_name in pairs:
         for weight, target in model_layers[model_name].items():
+            with np.errstate(over="ignore"):  # an overflow to inf is reported just below
+                cast = file_layers[file_name][weight].astype(target.dtype, copy=False)
+            check_finite(cast, f"{source}: layer {model_name!r} weight {weight!r} (as {target.dtype})")
+    for model_name, file_name in pairs:
+        for weight, target in model_layers[model_name].items():
             target[...] = file_layers[file_name][weight]
 
 
@@ -89,178 +92,148 @@ def _metadata() -> dict:
 
 
 def save_model(model, filepath, training_state: dict | None = None) -> None:
-    """Architecture, weights, compile settings and optimizer state in one atomic zip.
+    """Architecture, weights, compile settings, optimizer and training state in one atomic zip.
 
     ``training_state`` (JSON-safe) is stored in ``config.json`` beside the shuffling RNG state
     and comes back as ``model.training_state`` after :func:`load_model`.
+
+    Raises:
+        ValueError: the model is not built; a weight holds NaN or infinite values (the file
+            could not be loaded: a diverged run has nothing worth saving); ``training_state``
+            uses a key of the resume state (``epoch``, ``shuffle_rng``, ``layer_rngs``,
+            ``callbacks``).
     """
     if not model.built:
         raise ValueError("Build the model (give an input shape or call it on data) before saving it.")
+    weights = _finite_weights(model)
     config = {"model": {"class_name": type(model).__name__, "config": model.get_config()}}
-    arrays = {"weights.npz": model_weights(model)}
+    arrays = {"weights.npz": weights}
     if model.compiled:
         config["compile"] = {"optimizer": optimizers_module.serialize(model.optimizer),
                              "loss": losses_module.serialize(model.loss),
                              "metrics": [m if isinstance(m, str) else m.name for m in model._metric_identifiers]}
+        if model.optimizer.iterations > 0:
+            # Slots of a weight unfrozen since the last step would be created (at their initial
+            # value) by the next step: create them now, so a file always holds every slot.
+            model.optimizer.build({f"{layer.name}/{name}": value for layer in model._layers if layer.trainable
+                                   for name, value in layer.params.items()})
         arrays["optimizer.npz"] = model.optimizer.get_state()
-    config["training_state"] = {"shuffle_rng": model.shuffle_rng.bit_generator.state, **resume_state(model),
+    resume, callback_arrays = resume_state(model)
+    reserved = sorted(set(training_state or {}) & {"shuffle_rng", *resume})
+    if reserved:
+        raise ValueError(f"training_state keys {', '.join(reserved)} are trainlab's own resume state, which save_model "
+                         f"writes itself; store your values under other keys.")
+    config["training_state"] = {"shuffle_rng": model.shuffle_rng.bit_generator.state, **resume,
                                 **(training_state or {})}
+    if callback_arrays:
+        arrays["callbacks.npz"] = callback_arrays
     write_archive(filepath, {"metadata.json": _metadata(), "config.json": config}, arrays)
 
 
-def load_model(filepath, compile: bool = True):
+def _finite_weights(model) -> dict[str, np.ndarray]:
+    weights = model_weights(model)
+    for key, value in weights.items():
+        try:
+            check_finite(value, describe_key(key))
+        except ModelFileError as error:
+            raise ValueError(f"Cannot save model {model.name!r}: {error}") from None
+    return weights
+
+
+def _limits(max_bytes, max_json_bytes, max_arrays) -> LoadLimits:
+    return LoadLimits(max_bytes=max_bytes, max_json_bytes=max_json_bytes, max_arrays=max_arrays)
+
+
+def load_model(filepath, compile: bool = True, *, max_bytes: int = GIB, max_json_bytes: int = 16 * MIB,
+               max_arrays: int = 100_000):
     """Rebuild a model saved by :func:`save_model`; nothing in the file is executed.
+
+    Args:
+        filepath: the model file.
+        compile: restore the optimizer (with its state), loss and metrics.
+        max_bytes, max_json_bytes, max_arrays: caps on what the file may make trainlab allocate
+            (see :mod:`trainlab.saving.limits`); raise them only for a trusted, larger file.
 
     Raises:
         FileNotFoundError: no file at ``filepath``.
+        ValueError: a cap is not an integer >= 1.
         ModelFileError: the file is not a trainlab model (saying what it looks like), is damaged,
             hostile (pickles, object arrays, paths outside the archive, unregistered class
-            names), or does not fit together (naming the layer, weight or optimizer slot).
+            names, sizes over the caps), or does not fit together (naming the layer, weight,
+            optimizer slot or state key). Also when memory runs out within the caps.
     """
-    json_members, arrays = read_archive(filepath)
+    limits = _limits(max_bytes, max_json_bytes, max_arrays)
     source = repr(str(filepath))
+    try:
+        return _load_model(filepath, compile, limits, source)
+    except MemoryError:
+        raise ModelFileError(f"{source}: memory ran out while loading it, although every size it declares is within "
+                             f"the caps (max_bytes={limits.max_bytes:,}). Free memory, or lower max_bytes to refuse "
+                             f"files this large.") from None
+
+
+def _load_model(filepath, compile: bool, limits: LoadLimits, source: str):
+    json_members, arrays = read_archive(filepath, limits)
     config = json_members.get("config.json")
     if not isinstance(config, dict) or "model" not in config:
         raise ModelFileError(f"{source} holds weights only (saved with save_weights); build the model in code and "
                              f"call model.load_weights(path).")
-    model = _rebuild_model(config["model"], source)
+    weights = arrays.get("weights.npz", {})
+    check_weight_arrays(weights, source)
+    model = rebuild_model(config["model"], weights, source)
+    check_sample_sizes(model, limits.max_bytes, source)
     try:
-        assign_weights(model, arrays.get("weights.npz", {}), source)
+        assign_weights(model, weights, source)
     except ValueError as error:
         raise ModelFileError(str(error)) from None
+    check_layer_weights(model, source)
     if compile and config.get("compile") is not None:
-        _restore_compile(model, config["compile"], arrays.get("optimizer.npz"), source)
-    training_state = config.get("training_state") or {}
-    if not isinstance(training_state, dict):
-        raise ModelFileError(f"{source}: training_state must be a JSON object; got {type(training_state).__name__}.")
-    if training_state.get("shuffle_rng") is not None:
-        try:
-            model.shuffle_rng.bit_generator.state = training_state["shuffle_rng"]
-        except REBUILD_ERRORS as error:
-            raise ModelFileError(f"{source}: the saved shuffling RNG state is invalid ({error}).") from None
-    model.training_state = training_state
-    try:
-        restore_resume_state(model, training_state)
-    except REBUILD_ERRORS as error:
-        raise ModelFileError(f"{source}: the saved training state does not fit the model ({error}).") from None
+        restore_compile(model, config["compile"], source)
+        if "optimizer.npz" in arrays:
+            _restore_optimizer_state(model, arrays["optimizer.npz"], source)
+    model.training_state = restore_training_state(model, config.get("training_state"), arrays.get("callbacks.npz"),
+                                                  source)
     return model
 
 
-def resume_state(model) -> dict:
-    """What exact resume needs beyond weights, optimizer state and the shuffle RNG: the epoch
-    reached, every layer's ``rng`` (dropout masks, RReLU slopes) and the last fit's callback states."""
-    from trainlab.models.training import callback_states
-
-    return {"epoch": model.epochs_completed,
-            "layer_rngs": {layer.name: layer.rng.bit_generator.state for layer in model._layers
-                           if isinstance(getattr(layer, "rng", None), np.random.Generator)},
-            "callbacks": callback_states(model._last_callbacks)}
-
-
-def restore_resume_state(model, state: dict) -> None:
-    model.epochs_completed = int(state.get("epoch", 0))
-    for name, rng_state in state.get("layer_rngs", {}).items():
-        model.get_layer(name).rng.bit_generator.state = rng_state
-    model._saved_callback_states = list(state.get("callbacks", []))
-
-
-def _rebuild_model(model_config, source: str):
-    from trainlab.models import Sequential
-
-    if not isinstance(model_config, dict) or model_config.get("class_name") != "Sequential":
-        name = model_config.get("class_name") if isinstance(model_config, dict) else model_config
-        raise ModelFileError(f"{source}: unknown model class {name!r}; trainlab saves Sequential models only.")
-    inner = model_config.get("config")
-    if not isinstance(inner, dict) or not isinstance(inner.get("layers"), list):
-        raise ModelFileError(f"{source}: the model config must be an object with a 'layers' list.")
-    name = inner.get("name", "sequential")
-    if not isinstance(name, str):
-        raise ModelFileError(f"{source}: the model name must be a string; got {name!r}.")
-    layers = [_rebuild_layer(index, layer_config, source) for index, layer_config in enumerate(inner["layers"])]
+def _restore_optimizer_state(model, state: dict[str, np.ndarray], source: str) -> None:
+    check_optimizer_state(model, state, source)
+    check_centered_rmsprop(state, source)
     try:
-        model = Sequential(layers, name=name)
-        shape = inner.get("build_input_shape")
-        if shape and not model.built:
-            model.build(tuple(shape))
+        model.optimizer.set_state(state)
     except REBUILD_ERRORS as error:
-        raise ModelFileError(f"{source}: the saved layers do not fit together ({error}).") from None
-    return model
-
-
-def _rebuild_layer(index: int, layer_config, source: str):
-    if not isinstance(layer_config, dict) or not isinstance(layer_config.get("config", {}), dict):
-        raise ModelFileError(f"{source}: layer {index} must be an object with 'class_name' and 'config'; "
-                             f"got {layer_config!r}.")
-    class_name = layer_config.get("class_name")
-    name = layer_config.get("config", {}).get("name", f"#{index}")
-    what = f"{source}: layer {index} ({name!r}, class {class_name!r})"
-    dtype = layer_config.get("config", {}).get("dtype")
-    if dtype is not None and dtype not in FLOAT_DTYPES:
-        raise ModelFileError(f"{what} has dtype {dtype!r}; layers hold {', '.join(FLOAT_DTYPES)} weights only.")
-    try:
-        return layers_module.deserialize(layer_config)
-    except REBUILD_ERRORS as error:
-        raise ModelFileError(f"{what} cannot be rebuilt: {error}. Only registered trainlab classes with their "
-                             f"documented arguments are loaded.") from None
-
-
-def _restore_compile(model, settings, optimizer_state, source: str) -> None:
-    if not isinstance(settings, dict):
-        raise ModelFileError(f"{source}: the compile settings must be a JSON object.")
-    try:
-        optimizer = optimizers_module.deserialize(settings.get("optimizer"))
-    except REBUILD_ERRORS as error:
-        raise ModelFileError(f"{source}: the optimizer cannot be rebuilt: {error}.") from None
-    try:
-        loss = losses_module.deserialize(settings.get("loss"))
-    except REBUILD_ERRORS as error:
-        raise ModelFileError(f"{source}: the loss cannot be rebuilt: {error}.") from None
-    metrics = settings.get("metrics") or []
-    if not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics):
-        raise ModelFileError(f"{source}: metrics must be a list of metric names; got {metrics!r}.")
-    try:
-        for metric in metrics:
-            metrics_module.get(metric, loss=loss, output_units=model.output_shape[-1])
-        model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
-    except REBUILD_ERRORS as error:
-        raise ModelFileError(f"{source}: the compile settings cannot be restored: {error}.") from None
-    if optimizer_state is not None:
-        _check_optimizer_slots(model, optimizer_state, source)
-        try:
-            model.optimizer.set_state(optimizer_state)
-        except REBUILD_ERRORS as error:
-            raise ModelFileError(f"{source}: the optimizer state does not fit {type(optimizer).__name__}: "
-                                 f"{error}.") from None
-
-
-def _check_optimizer_slots(model, state: dict, source: str) -> None:
-    """Every slot must belong to a weight of the model and have its shape."""
-    weights = model_weights(model)
-    for key, value in state.items():
-        if key == "iterations" or key.startswith(("_extra/", "_hyper/")):
-            continue
-        path = key.rpartition("/")[0]
-        if path not in weights:
-            raise ModelFileError(f"{source}: optimizer slot {key!r} belongs to no weight of the model.")
-        if weights[path].shape != value.shape:
-            raise ModelFileError(f"{source}: optimizer slot {key!r} for {_describe_key(path)} has shape "
-                                 f"{value.shape}; the weight has shape {weights[path].shape}.")
+        raise ModelFileError(f"{source}: the optimizer state does not fit {type(model.optimizer).__name__}: "
+                             f"{error}.") from None
+    check_slots_complete(model, state, source)
 
 
 def save_weights(model, filepath) -> None:
     """The weights only (same safe zip format, no architecture): reload with :func:`load_weights`."""
     if not model.built:
         raise ValueError("Build the model (give an input shape or call it on data) before saving its weights.")
-    write_archive(filepath, {"metadata.json": _metadata()}, {"weights.npz": model_weights(model)})
+    write_archive(filepath, {"metadata.json": _metadata()}, {"weights.npz": _finite_weights(model)})
 
 
-def load_weights(model, filepath) -> None:
+def load_weights(model, filepath, *, max_bytes: int = GIB, max_json_bytes: int = 16 * MIB,
+                 max_arrays: int = 100_000) -> None:
     """Strict: every missing, extra or mis-shaped array is named (layer, weight, both shapes).
 
     Layers are matched by position among those with weights, as in Keras 3, so a model built
-    again in code (whose generated layer names differ) loads the weights it saved.
+    again in code (whose generated layer names differ) loads the weights it saved. The caps are
+    those of :func:`load_model`.
+
+    Raises:
+        ModelFileError: the file is damaged, hostile or over the caps.
+        ValueError: the weights do not match the model (naming each difference).
     """
-    _, arrays = read_archive(filepath)
+    limits = _limits(max_bytes, max_json_bytes, max_arrays)
+    source = repr(str(filepath))
+    try:
+        _, arrays = read_archive(filepath, limits)
+    except MemoryError:
+        raise ModelFileError(f"{source}: memory ran out while reading it, within the caps (max_bytes="
+                             f"{limits.max_bytes:,}).") from None
     if "weights.npz" not in arrays:
-        raise ModelFileError(f"{str(filepath)!r} holds no weights.npz member.")
-    assign_weights(model, arrays["weights.npz"], repr(str(filepath)), match="order")
+        raise ModelFileError(f"{source} holds no weights.npz member.")
+    check_weight_arrays(arrays["weights.npz"], source)
+    assign_weights(model, arrays["weights.npz"], source, match="order")

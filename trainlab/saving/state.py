@@ -1,0 +1,153 @@
+"""Checks of the arrays and numbers a model file restores: weights, optimizer state, training state.
+
+Everything a later ``fit`` or ``predict`` would trip on is refused at load, naming the array or
+key: a missing optimizer slot (a ``KeyError`` in the next step), a slot of int, bool or complex
+dtype (a NumPy casting error inside the kernel), a negative second moment or BatchNormalization
+variance (NaN at the next step or prediction), ``iterations = -5``, an epoch of 2.7 or "2".
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from trainlab.saving.errors import ModelFileError
+
+# Optimizer slots holding running averages of squares or maxima of magnitudes: never negative.
+NON_NEGATIVE_SLOTS = ("second_moment", "max_second_moment", "accumulator", "infinity_norm", "mean_square")
+# Optimizer-level numbers beyond the slots, with their valid closed ranges.
+EXTRA_RANGES = {"momentum_product": (0.0, 1.0)}  # Nadam's Πₜ, a product of momenta in [0, 1)
+# Layer weights that must not be negative: the model would predict NaN.
+NON_NEGATIVE_WEIGHTS = {("BatchNormalization", "moving_variance")}
+MAX_ITERATIONS = 2 ** 53  # beyond, iterations + 1 is not exact in the float64 bias corrections
+MAX_EPOCH = 2 ** 31 - 1
+
+
+def describe_key(key: str) -> str:
+    layer, _, weight = key.rpartition("/")
+    return f"layer {layer!r} weight {weight!r}"
+
+
+def check_weight_arrays(arrays: dict[str, np.ndarray], where: str) -> None:
+    """Weights are real floating-point, finite, and keyed ``<layer>/<weight>``."""
+    for key, array in arrays.items():
+        layer, _, weight = key.rpartition("/")
+        if not layer or not weight:
+            raise ModelFileError(f"{where}: array {key!r:.100} is not named <layer>/<weight>.")
+        if array.dtype.kind != "f":
+            raise ModelFileError(f"{where}: {describe_key(key)} has dtype {array.dtype}; weights are floating-point "
+                                 f"arrays. Refusing to load it.")
+        check_finite(array, f"{where}: {describe_key(key)}")
+
+
+def check_finite(array: np.ndarray, what: str) -> None:
+    if not np.isfinite(array).all():
+        bad = int(np.count_nonzero(~np.isfinite(array)))
+        raise ModelFileError(f"{what} holds {bad} NaN or infinite values; a model saved from a diverged run cannot "
+                             f"be trained or used. Load an earlier checkpoint.")
+
+
+def check_layer_weights(model, where: str) -> None:
+    """Layer-specific validity (e.g. BatchNormalization's moving variance is never negative)."""
+    for layer in model._layers:
+        for name in layer.weight_names():
+            if (type(layer).__name__, name) in NON_NEGATIVE_WEIGHTS and (layer.weight(name) < 0).any():
+                raise ModelFileError(f"{where}: layer {layer.name!r} weight {name!r} holds negative values; a "
+                                     f"variance is never negative (the model would predict NaN).")
+
+
+def check_optimizer_state(model, state: dict[str, np.ndarray], where: str) -> None:
+    """The saved optimizer state fits ``model.optimizer`` and the model's parameters.
+
+    Checked before anything is restored: ``iterations`` is one integer in [0, 2⁵³]; each
+    ``_hyper/`` value is one finite number for a hyperparameter the optimizer has; each
+    ``_extra/`` value is one finite number the optimizer exports, within its range; each slot
+    ``<layer>/<param>/<slot>`` belongs to a parameter of the model, is a slot the optimizer
+    declares (``slot_names`` or ``optional_slot_names``), has the parameter's shape and dtype,
+    is finite, and non-negative where it is a second moment. Completeness (every required slot
+    of every trainable parameter) is checked by :func:`check_slots_complete` after the restore,
+    since which slots are required can depend on restored hyperparameters (SGD's momentum).
+    """
+    optimizer = model.optimizer
+    name = type(optimizer).__name__
+    if "iterations" not in state:
+        raise ModelFileError(f"{where}: the optimizer state has no 'iterations'.")
+    iterations = state["iterations"]
+    if iterations.shape != () or iterations.dtype.kind not in "iu" or not 0 <= int(iterations) <= MAX_ITERATIONS:
+        raise ModelFileError(f"{where}: the optimizer's iterations must be one integer in [0, 2**53]; got "
+                             f"{_show(iterations)}.")
+    params = {f"{layer.name}/{param}": value for layer in model._layers for param, value in layer.params.items()}
+    hyperparameters = optimizer.hyperparameters()
+    extras = optimizer.extra_state()
+    declared = (*optimizer.slot_names, *optimizer.optional_slot_names)
+    for key, value in state.items():
+        if key == "iterations":
+            continue
+        if key.startswith(("_hyper/", "_extra/")):
+            kind, _, entry = key.partition("/")
+            known = hyperparameters if kind == "_hyper" else extras
+            if entry not in known:
+                raise ModelFileError(f"{where}: the optimizer state holds {key!r:.100}, which {name} does not have "
+                                     f"(it has {', '.join(sorted(known)) or 'none'}).")
+            if value.shape != () or value.dtype.kind != "f" or not np.isfinite(value):
+                raise ModelFileError(f"{where}: optimizer value {key!r} must be one finite floating-point number; "
+                                     f"got {_show(value)}.")
+            low, high = EXTRA_RANGES.get(entry, (-np.inf, np.inf)) if kind == "_extra" else (-np.inf, np.inf)
+            if not low <= float(value) <= high:
+                raise ModelFileError(f"{where}: optimizer value {key!r} is {float(value)}, outside [{low}, {high}].")
+            continue
+        path, _, slot = key.rpartition("/")
+        if path not in params:
+            raise ModelFileError(f"{where}: optimizer slot {key!r:.100} belongs to no weight of the model.")
+        if slot not in declared:
+            raise ModelFileError(f"{where}: optimizer slot {key!r:.100} is not a slot of {name} (its slots are "
+                                 f"{', '.join(declared) or 'none'}).")
+        param = params[path]
+        if value.shape != param.shape:
+            raise ModelFileError(f"{where}: optimizer slot {key!r} for {describe_key(path)} has shape {value.shape}; "
+                                 f"the weight has shape {param.shape}.")
+        if value.dtype != param.dtype:
+            raise ModelFileError(f"{where}: optimizer slot {key!r} has dtype {value.dtype}; its weight is "
+                                 f"{param.dtype}, and slots always have their weight's dtype.")
+        check_finite(value, f"{where}: optimizer slot {key!r}")
+        if slot in NON_NEGATIVE_SLOTS and (value < 0).any():
+            raise ModelFileError(f"{where}: optimizer slot {key!r} holds negative values; a running average of "
+                                 f"squares (or of magnitudes) never is.")
+
+
+def check_slots_complete(model, state: dict[str, np.ndarray], where: str) -> None:
+    """Once the optimizer has taken a step, every trainable parameter has every required slot
+    (``slot_names`` minus the optional ones, which the update creates when needed)."""
+    optimizer = model.optimizer
+    slots = [key for key in state if key != "iterations" and not key.startswith(("_hyper/", "_extra/"))]
+    if int(state["iterations"]) == 0 and not slots:
+        return  # never stepped: the first step creates the slots
+    required = [slot for slot in optimizer.slot_names if slot not in optimizer.optional_slot_names]
+    present = set(slots)
+    for layer in model._layers:
+        if not layer.trainable:
+            continue
+        for param in layer.params:
+            missing = [slot for slot in required if f"{layer.name}/{param}/{slot}" not in present]
+            if missing:
+                raise ModelFileError(f"{where}: the optimizer state has no {', '.join(missing)} slot for layer "
+                                     f"{layer.name!r} weight {param!r}; {type(optimizer).__name__} has taken "
+                                     f"{int(state['iterations'])} steps, so every trainable weight has one.")
+
+
+def check_centered_rmsprop(state: dict[str, np.ndarray], where: str) -> None:
+    """Centered RMSprop divides by √(s − ā² + ε): s ≥ ā² holds for any run started at zero."""
+    for key, mean_gradient in state.items():
+        if key.endswith("/mean_gradient"):
+            mean_square = state.get(key[:-len("mean_gradient")] + "mean_square")
+            if mean_square is not None and (mean_square - mean_gradient * mean_gradient < -1e-6 * mean_square).any():
+                raise ModelFileError(f"{where}: optimizer slot {key!r} exceeds what its mean_square allows "
+                                     f"(s < ā²); no RMSprop run produces that.")
+
+
+def check_epoch(value, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_EPOCH:
+        raise ModelFileError(f"{where}: training_state.epoch must be an integer in [0, {MAX_EPOCH}]; got {value!r:.50}.")
+    return value
+
+
+def _show(array: np.ndarray) -> str:
+    return f"{array.item()!r} ({array.dtype})" if array.size == 1 else f"an array of shape {array.shape} ({array.dtype})"

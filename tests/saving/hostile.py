@@ -70,7 +70,7 @@ def pickle_payload(sentinel) -> bytes:
 
 def rich_model_file(path, optimizer="adam", callbacks=()):
     """Dense / BatchNormalization / Dropout, trained two epochs: every kind of state is in the file."""
-    keras.layers.base.reset_layer_names()
+    keras.backend.clear_session()
     keras.utils.set_random_seed(1)
     model = keras.Sequential([keras.layers.Dense(6, activation="relu", input_shape=[3]),
                               keras.layers.BatchNormalization(), keras.layers.Dropout(0.3),

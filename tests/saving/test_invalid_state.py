@@ -96,9 +96,9 @@ def test_a_weight_that_overflows_when_cast_to_the_layer_dtype(path):
 
 
 def test_save_refuses_non_finite_weights(tmp_path):
-    model = keras.Sequential([keras.layers.Dense(2, input_shape=[3], name="d")])
+    model = keras.Sequential([keras.layers.Dense(2, input_shape=[3], name="d")], name="m")
     model.layers[0].params["bias"][0] = np.nan
-    with pytest.raises(ValueError, match="Cannot save model 'sequential': layer 'd' weight 'bias' holds 1 NaN"):
+    with pytest.raises(ValueError, match="Cannot save model 'm': layer 'd' weight 'bias' holds 1 NaN"):
         model.save(tmp_path / "m.keras")
     assert not (tmp_path / "m.keras").exists()
 

@@ -100,13 +100,12 @@ def test_optimizer_slots_must_fit_the_weights(tmp_path):
     content["optimizer.npz"] = hostile.npz_of(**state)
     hostile.write_members(path, content)
     with pytest.raises(ModelFileError, match=re.escape(
-            "optimizer slot 'dense/kernel/velocity' for layer 'dense' weight 'kernel' has shape (9, 9); the weight "
-            "has shape (3, 4)")):
+            "Optimizer slot 'dense/kernel/velocity' has shape (9, 9); its parameter 'dense/kernel' has shape (3, 4)")):
         keras.models.load_model(path)
     state["ghost/kernel/velocity"] = state.pop("dense/kernel/velocity")
     content["optimizer.npz"] = hostile.npz_of(**state)
     hostile.write_members(path, content)
-    with pytest.raises(ModelFileError, match="optimizer slot 'ghost/kernel/velocity' belongs to no weight"):
+    with pytest.raises(ModelFileError, match="Optimizer slot 'ghost/kernel/velocity' belongs to no trained parameter"):
         keras.models.load_model(path)
 
 

@@ -57,56 +57,34 @@ def check_layer_weights(model, where: str) -> None:
 def check_optimizer_state(model, state: dict[str, np.ndarray], where: str) -> None:
     """The saved optimizer state fits ``model.optimizer`` and the model's parameters.
 
-    Checked before anything is restored: ``iterations`` is one integer in [0, 2⁵³]; each
-    ``_hyper/`` value is one finite number for a hyperparameter the optimizer has; each
-    ``_extra/`` value is one finite number the optimizer exports, within its range; each slot
-    ``<layer>/<param>/<slot>`` belongs to a parameter of the model, is a slot the optimizer
-    declares (``slot_names`` or ``optional_slot_names``), has the parameter's shape and dtype,
-    is finite, and non-negative where it is a second moment. Completeness (every required slot
-    of every trainable parameter) is checked by :func:`check_slots_complete` after the restore,
-    since which slots are required can depend on restored hyperparameters (SGD's momentum).
+    First the optimizer's own check (``optimizer.check_state``: ``iterations`` a non-negative
+    integer, known slots and entries, each slot of a parameter of the model with its shape and
+    a floating dtype, all of a parameter's needed slots together, finite scalars), then what a
+    file must also satisfy: ``iterations`` at most 2⁵³, extras within their ranges, each slot of
+    exactly its parameter's dtype, finite, and non-negative where it is a second moment.
+    Completeness over every trainable parameter is :func:`check_slots_complete`'s, after the
+    restore, since which slots are needed can depend on restored hyperparameters.
     """
     optimizer = model.optimizer
-    name = type(optimizer).__name__
-    if "iterations" not in state:
-        raise ModelFileError(f"{where}: the optimizer state has no 'iterations'.")
-    iterations = state["iterations"]
-    if iterations.shape != () or iterations.dtype.kind not in "iu" or not 0 <= int(iterations) <= MAX_ITERATIONS:
-        raise ModelFileError(f"{where}: the optimizer's iterations must be one integer in [0, 2**53]; got "
-                             f"{_show(iterations)}.")
     params = {f"{layer.name}/{param}": value for layer in model._layers for param, value in layer.params.items()}
-    hyperparameters = optimizer.hyperparameters()
-    extras = optimizer.extra_state()
-    declared = (*optimizer.slot_names, *optimizer.optional_slot_names)
+    try:
+        optimizer.check_state(state, params)
+    except ValueError as error:
+        raise ModelFileError(f"{where}: {error}") from None
+    if int(state["iterations"]) > MAX_ITERATIONS:
+        raise ModelFileError(f"{where}: the optimizer's iterations must be at most 2**53; got {int(state['iterations'])}.")
     for key, value in state.items():
-        if key == "iterations":
+        if key == "iterations" or key.startswith("_hyper/"):
             continue
-        if key.startswith(("_hyper/", "_extra/")):
-            kind, _, entry = key.partition("/")
-            known = hyperparameters if kind == "_hyper" else extras
-            if entry not in known:
-                raise ModelFileError(f"{where}: the optimizer state holds {key!r:.100}, which {name} does not have "
-                                     f"(it has {', '.join(sorted(known)) or 'none'}).")
-            if value.shape != () or value.dtype.kind != "f" or not np.isfinite(value):
-                raise ModelFileError(f"{where}: optimizer value {key!r} must be one finite floating-point number; "
-                                     f"got {_show(value)}.")
-            low, high = EXTRA_RANGES.get(entry, (-np.inf, np.inf)) if kind == "_extra" else (-np.inf, np.inf)
+        if key.startswith("_extra/"):
+            low, high = EXTRA_RANGES.get(key[len("_extra/"):], (-np.inf, np.inf))
             if not low <= float(value) <= high:
                 raise ModelFileError(f"{where}: optimizer value {key!r} is {float(value)}, outside [{low}, {high}].")
             continue
         path, _, slot = key.rpartition("/")
-        if path not in params:
-            raise ModelFileError(f"{where}: optimizer slot {key!r:.100} belongs to no weight of the model.")
-        if slot not in declared:
-            raise ModelFileError(f"{where}: optimizer slot {key!r:.100} is not a slot of {name} (its slots are "
-                                 f"{', '.join(declared) or 'none'}).")
-        param = params[path]
-        if value.shape != param.shape:
-            raise ModelFileError(f"{where}: optimizer slot {key!r} for {describe_key(path)} has shape {value.shape}; "
-                                 f"the weight has shape {param.shape}.")
-        if value.dtype != param.dtype:
+        if value.dtype != params[path].dtype:
             raise ModelFileError(f"{where}: optimizer slot {key!r} has dtype {value.dtype}; its weight is "
-                                 f"{param.dtype}, and slots always have their weight's dtype.")
+                                 f"{params[path].dtype}, and slots always have their weight's dtype.")
         check_finite(value, f"{where}: optimizer slot {key!r}")
         if slot in NON_NEGATIVE_SLOTS and (value < 0).any():
             raise ModelFileError(f"{where}: optimizer slot {key!r} holds negative values; a running average of "
@@ -120,7 +98,7 @@ def check_slots_complete(model, state: dict[str, np.ndarray], where: str) -> Non
     slots = [key for key in state if key != "iterations" and not key.startswith(("_hyper/", "_extra/"))]
     if int(state["iterations"]) == 0 and not slots:
         return  # never stepped: the first step creates the slots
-    required = [slot for slot in optimizer.slot_names if slot not in optimizer.optional_slot_names]
+    required = optimizer.slot_names  # what the current hyperparameters need; optional_slot_names may exist
     present = set(slots)
     for layer in model._layers:
         if not layer.trainable:
@@ -149,5 +127,3 @@ def check_epoch(value, where: str) -> int:
     return value
 
 
-def _show(array: np.ndarray) -> str:
-    return f"{array.item()!r} ({array.dtype})" if array.size == 1 else f"an array of shape {array.shape} ({array.dtype})"

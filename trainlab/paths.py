@@ -5,8 +5,11 @@ Each optimizer starts from the same point and runs through the plain-dict form
 f(x, y) = x²/20 + y² from (−7, 2) by default, on a built-in (``rosenbrock``, ``beale``) or on
 any 2-D function written as a Python expression in x and y. Expressions are parsed with
 :mod:`ast` and evaluated by walking a whitelist (numbers, x, y, pi, e, + − × / ** %, and
-sin cos tan exp log sqrt tanh abs); nothing is ever passed to ``eval``. Gradients are central
-differences, h = 1e-6·max(1, |v|).
+sin cos tan exp log sqrt tanh abs); nothing is ever passed to ``eval``. The work is bounded
+before anything runs: at most :data:`MAX_EXPRESSION_CHARS` characters and :data:`MAX_NODES`
+operations, and every number is a float64, so ``9**9**9**9`` becomes inf (and is then refused,
+see :func:`problem`) instead of raising OverflowError or building a huge integer. Gradients are
+central differences, h = 1e-6·max(1, |v|).
 """
 from __future__ import annotations
 
@@ -24,7 +27,11 @@ _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
 _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 _FUNCTIONS = {"sin": np.sin, "cos": np.cos, "tan": np.tan, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
               "tanh": np.tanh, "abs": np.abs}
-_CONSTANTS = {"pi": math.pi, "e": math.e}
+_CONSTANTS = {"pi": np.float64(math.pi), "e": np.float64(math.e)}
+# Enough for any function in the book or a textbook test suite; small enough that evaluating it on
+# the plot's 200 x 200 grid stays instant whatever the user types.
+MAX_EXPRESSION_CHARS = 500
+MAX_NODES = 200
 
 
 class Function2D:
@@ -33,10 +40,19 @@ class Function2D:
     def __init__(self, expression: str, name: str | None = None):
         if not isinstance(expression, str) or not expression.strip():
             raise ValueError(f"expression must be a non-empty string in x and y; got {expression!r}")
+        if len(expression) > MAX_EXPRESSION_CHARS:
+            raise ValueError(f"the expression has {len(expression)} characters, more than the {MAX_EXPRESSION_CHARS} "
+                             "allowed; write a shorter function of x and y.")
         try:
             tree = ast.parse(expression.strip(), mode="eval")
         except SyntaxError as error:
             raise ValueError(f"Cannot parse {expression!r}: {error.msg}.") from None
+        except (RecursionError, MemoryError):  # nesting too deep for the parser
+            raise ValueError(f"{expression!r} is nested too deeply to parse; use fewer parentheses.") from None
+        nodes = sum(1 for _ in ast.walk(tree.body))
+        if nodes > MAX_NODES:
+            raise ValueError(f"{expression!r} has {nodes} terms and operations, more than the {MAX_NODES} allowed; "
+                             "write a simpler function of x and y.")
         self._check(tree.body, expression)
         self.expression = expression.strip()
         self.name = name or self.expression
@@ -66,7 +82,7 @@ class Function2D:
         if isinstance(node, ast.UnaryOp):
             return _UNARY[type(node.op)](self._evaluate(node.operand, x, y))
         if isinstance(node, ast.Constant):
-            return float(node.value)
+            return np.float64(node.value)
         if isinstance(node, ast.Name):
             return {"x": x, "y": y}.get(node.id, _CONSTANTS.get(node.id))
         return _FUNCTIONS[node.func.id](self._evaluate(node.args[0], x, y))
@@ -120,14 +136,27 @@ def problem(function: str = "anisotropic", start=None, optimum=None) -> Problem:
     """A built-in by name, or a :class:`Problem` for an expression (start required)."""
     if function in BUILTINS:
         base = BUILTINS[function]
-        return Problem(base.function, tuple(start or base.start), tuple(optimum) if optimum else base.optimum,
-                       base.view)
+        return _finite_at_start(Problem(base.function, tuple(start or base.start),
+                                        tuple(optimum) if optimum else base.optimum, base.view))
     if start is None:
         raise ValueError(f"{function!r} is not a built-in ({', '.join(BUILTINS)}); give a start point for an "
                          f"expression.")
     x0, y0 = map(float, start)
     span = max(abs(x0), abs(y0), 1.0) * 1.5
-    return Problem(Function2D(function), (x0, y0), tuple(optimum) if optimum else None, (-span, span, -span, span))
+    return _finite_at_start(Problem(Function2D(function), (x0, y0), tuple(optimum) if optimum else None,
+                                    (-span, span, -span, span)))
+
+
+def _finite_at_start(problem: Problem) -> Problem:
+    """``problem`` if f and its gradient are finite at the start, else a ValueError saying so."""
+    start = np.array(problem.start, dtype=np.float64)
+    value = problem.function(*start)
+    if not np.isfinite(value) or not np.isfinite(problem.function.gradient(start)).all():
+        what = f"f = {float(value)}" if not np.isfinite(value) else "its gradient is not finite"
+        raise ValueError(f"{problem.function.expression!r} at the start point {problem.start}: {what} (the value "
+                         "overflows float64 or is undefined there). Choose another --start, or an expression whose "
+                         "values stay finite (below about 1e308) near it.")
+    return problem
 
 
 def run_path(optimizer, problem: Problem, steps: int = 30) -> np.ndarray:

@@ -11,3 +11,4 @@ from trainlab.callbacks.diagnostics import Diagnostics
 from trainlab.callbacks.learning_rate_scheduler import LearningRateScheduler
 from trainlab.callbacks.one_cycle import OneCycleScheduler
 from trainlab.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from trainlab.callbacks.tensorboard import TensorBoard

@@ -10,6 +10,7 @@ Examples::
     trainlab lab run optimizers --quick
     trainlab lab run momentum --data fashion-mnist --jobs 2 --out runs/momentum --set training.epochs=20
     trainlab lab report runs/momentum
+    trainlab lab run optimizers --tensorboard logs/optimizers   # then: tensorboard --logdir logs/optimizers
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from trainlab.lab.schema import StudyError
+from trainlab.cli.common import default_out, output_directory
 from trainlab.lab.targets import HELP as TARGET_HELP
 
 
@@ -47,13 +48,19 @@ def register(subparsers) -> argparse.ArgumentParser:
                                  "decided (each of the 3 looks tests at 0.05/3)")
     run_parser.add_argument("--target", type=float, metavar="VALUE", help=TARGET_HELP)
     run_parser.add_argument("--jobs", type=int, help="worker processes (default: the CPU count; 1 = in-process)")
-    run_parser.add_argument("--out", help="output directory (default: lab-results/STUDY, or STUDY-quick)")
+    run_parser.add_argument("--out", help="output directory (default: lab-results/STUDY-DATASET, with -quick for "
+                                          "--quick)")
     run_parser.add_argument("--quick", action="store_true", help="the study's tiny [quick] variant (CI, README)")
     run_parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="PATH=VALUE",
                             help="override a study value, e.g. --set model.hidden=[64,64] (repeatable)")
     run_parser.add_argument("--arms", help="comma-separated arms to run (the baseline is always included)")
-    run_parser.add_argument("--cluster", metavar="ADDRESS", help="run on this Dask scheduler (pip install "
-                                                                 "trainlab[cluster])")
+    run_parser.add_argument("--cluster", metavar="ADDRESS", help="run on this Dask scheduler, e.g. "
+                            "tcp://127.0.0.1:8786 (pip install trainlab[cluster])")
+    run_parser.add_argument("--cluster-timeout", type=float, default=10.0, metavar="SECONDS",
+                            help="how long to wait for the --cluster scheduler to answer (default 10)")
+    run_parser.add_argument("--tensorboard", metavar="DIR", help="also write every run's curves as TensorBoard event "
+                            "files under DIR/PHASE/ARM/ (pip install trainlab[tensorboard]); view with "
+                            "tensorboard --logdir DIR")
     run_parser.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
     run_parser.set_defaults(handler=run)
 
@@ -62,22 +69,24 @@ def register(subparsers) -> argparse.ArgumentParser:
 
     report_parser = commands.add_parser("report", help="(re)write report.md, report.html and results.csv")
     report_parser.add_argument("directory", help="a study's output directory")
+    report_parser.add_argument("--tensorboard", metavar="DIR", help="also write every run's curves as TensorBoard "
+                               "event files under DIR/PHASE/ARM/")
     report_parser.set_defaults(handler=report)
     return lab
 
 
 def _guarded(action) -> int:
-    """Run ``action``; a :class:`StudyError` becomes a one-line message and exit status 2."""
+    """Run ``action``; a :class:`StudyError` (or another ValueError, e.g. a bad ``--out``) becomes a
+    one-line message and exit status 2."""
     try:
         return action()
-    except StudyError as error:
+    except ValueError as error:
         print(f"trainlab lab: error: {error}", file=sys.stderr)
         return 2
 
 
 def run(args) -> int:
     """``trainlab lab run``: tune, select, final runs (only the missing ones), then the report."""
-    from trainlab.lab.report import write_report
     from trainlab.lab.runner import run_study
     from trainlab.lab.study import load_study
 
@@ -85,12 +94,18 @@ def run(args) -> int:
         arms = [name.strip() for name in args.arms.split(",")] if args.arms else []
         study = load_study(args.study, quick=args.quick, data=args.data, epochs=args.epochs, seeds=args.seeds,
                            target=args.target, assignments=args.assignments, arms=arms)
-        out = Path(args.out or Path("lab-results") / (study.name + ("-quick" if args.quick else "")))
-        summary = run_study(study, out, jobs=args.jobs, cluster=args.cluster, progress=args.progress)
-        paths = write_report(out)
+        parts = [study.name, study.spec["data"]["name"], *(["quick"] if args.quick else [])]
+        out = output_directory(args.out or default_out("lab-results", *parts))
+        if args.tensorboard:
+            output_directory(args.tensorboard, "--tensorboard")
+            from trainlab.callbacks.tensorboard import require_writer
+
+            require_writer()  # a missing extra fails now, not after the study
+        summary = run_study(study, out, jobs=args.jobs, cluster=args.cluster, progress=args.progress,
+                            cluster_timeout=args.cluster_timeout)
         counts = ", ".join(f"{count} {status}" for status, count in sorted(summary.statuses.items())) or "nothing"
         print(f"{study.name}: executed {summary.executed} runs ({counts}) in {summary.wall_seconds:.1f} s")
-        print(f"report: {paths['markdown']}, {paths['html']}, {paths['csv']}")
+        _write_outputs(out, args.tensorboard)
         return 0
 
     return _guarded(action)
@@ -109,14 +124,43 @@ def list_studies(args) -> int:
 
 def report(args) -> int:
     """``trainlab lab report DIR``: rewrite the report from the records."""
-    from trainlab.lab.report import write_report
-
     def action() -> int:
-        paths = write_report(args.directory)
-        print(f"report: {paths['markdown']}, {paths['html']}, {paths['csv']}")
+        if args.tensorboard:
+            output_directory(args.tensorboard, "--tensorboard")
+        _write_outputs(Path(args.directory), args.tensorboard)
         return 0
 
     return _guarded(action)
+
+
+def _write_outputs(out: Path, tensorboard: str | None) -> None:
+    """Write the report (and the TensorBoard logs), saying what was written and what to open."""
+    from trainlab.lab.report import write_report
+
+    print(f"writing the report of {out}…", flush=True)
+    paths = write_report(out)
+    print(f"wrote {paths['markdown']}, {paths['csv']} and {paths['html']}")
+    if tensorboard:
+        count = write_tensorboard(out, Path(tensorboard))
+        print(f"wrote the curves of {count} runs as TensorBoard logs under {tensorboard}; view them with: "
+              f"tensorboard --logdir {tensorboard}")
+    print(f"open {paths['html']} in a browser to read the report")
+
+
+def write_tensorboard(out: Path, directory: Path) -> int:
+    """Each finished run's per-epoch curves as ``directory/PHASE/ARM/CONFIGHASH-sSEED/{train,validation}``,
+    so ``tensorboard --logdir directory`` overlays a whole study; returns the number of runs written."""
+    from trainlab.callbacks.tensorboard import write_history
+    from trainlab.lab.records import RecordStore
+
+    count = 0
+    for record in RecordStore(out).records():
+        if not record.get("history"):
+            continue
+        run = record["key"].removeprefix(f"{record['phase']}-{record['arm']}-")
+        write_history(directory / record["phase"] / record["arm"] / run, record["history"])
+        count += 1
+    return count
 
 
 def main(argv=None) -> int:

@@ -2,14 +2,15 @@
 
 Builds the same network as ``trainlab train`` (``--hidden``, ``--activation``, ``--optimizer``,
 ``--opt name=value``), runs :func:`trainlab.lr_finder.find_learning_rate` on the training split
-and writes ``lr_find.png`` (loss against rate, suggestion marked) and ``lr_find.json`` into ``--out``.
+and writes ``lr_find.png`` (loss against rate, suggestion marked) and ``lr_find.json`` into ``--out``
+(default ``runs/lr-find-DATASET``).
 """
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from trainlab.cli import train as train_command
+from trainlab.cli.common import default_out, output_directory
 
 
 def register(subparsers) -> None:
@@ -29,7 +30,7 @@ def register(subparsers) -> None:
     parser.add_argument("--rule", choices=["steepest", "minimum"], default="steepest",
                         help="suggestion: steepest descent of the smoothed loss (default), or the minimum / 10")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    parser.add_argument("--out", default="runs/lr_find", help="output directory (default runs/lr_find)")
+    parser.add_argument("--out", help="output directory (default runs/lr-find-DATASET)")
     parser.set_defaults(handler=run)
 
 
@@ -47,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
                                        initializer=args.initializer, optimizer=args.optimizer,
                                        optimizer_params=params, batch_size=args.batch_size, seed=args.seed)
     config.validate()
+    out = output_directory(args.out or default_out("runs", "lr-find", args.data))
+    print(f"lr-find: loading {args.data}, then {args.steps or 'one epoch of (at least 100)'} batches at rates "
+          f"{args.min_lr:g} → {args.max_lr:g}", flush=True)
     (x_train, y_train), _ = datasets.load(args.data)
     x_train = train_command.scale_pixels(x_train)
     utils.set_random_seed(args.seed)
@@ -54,7 +58,6 @@ def run(args: argparse.Namespace) -> int:
     result = lr_finder.find_learning_rate(model, x_train, y_train, min_lr=args.min_lr, max_lr=args.max_lr,
                                           steps=args.steps, batch_size=args.batch_size, rule=args.rule,
                                           seed=args.seed)
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     lr_finder.plot_lr_finder(result, out / "lr_find.png")
     train_command.write_json_atomic(out / "lr_find.json", {

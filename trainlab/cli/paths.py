@@ -3,15 +3,17 @@
 ``--function`` is a built-in (anisotropic, rosenbrock, beale) or an expression in x and y
 (``--start`` required). ``--optimizer NAME:LR`` (repeatable, e.g. ``adam:0.3``, ``sgd:0.1``) replaces
 the default set; SGD given as ``momentum`` or ``nesterov`` gets β = 0.9. Writes ``paths.png`` and
-``paths.md`` into ``--out``.
+``paths.md`` into ``--out`` (default ``runs/paths-FUNCTION``, ``runs/paths-expression`` for an
+expression).
 """
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from trainlab import optimizers as optimizers_module
 from trainlab import paths as paths_module
+from trainlab.atomic import atomic_write
+from trainlab.cli.common import default_out, output_directory
 
 _SGD_VARIANTS = {"momentum": {"momentum": 0.9}, "nesterov": {"momentum": 0.9, "nesterov": True}}
 
@@ -52,21 +54,22 @@ def register(subparsers) -> None:
                         help="an optimizer and its learning rate, e.g. adam:0.3 (repeatable; default: every optimizer at "
                              "DLFS ch. 6's rates, see trainlab.paths.DEFAULT_OPTIMIZERS)")
     parser.add_argument("--steps", type=int, default=30, help="updates per optimizer (default 30)")
-    parser.add_argument("--out", default="runs/paths", help="output directory for paths.png and paths.md "
-                                                           "(default runs/paths)")
+    parser.add_argument("--out", help="output directory for paths.png and paths.md (default runs/paths-FUNCTION, "
+                                      "or runs/paths-expression)")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     problem = paths_module.problem(args.function, args.start, args.optimum)
+    name = args.function if args.function in paths_module.BUILTINS else "expression"
+    out = output_directory(args.out or default_out("runs", "paths", name))
     chosen = dict(args.optimizer) if args.optimizer else None
     paths = paths_module.run_paths(problem, chosen, args.steps)
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     paths_module.plot_paths(problem, paths, out / "paths.png")
     table = paths_module.distance_table(problem, paths)
-    (out / "paths.md").write_text(f"# Optimizer paths on {problem.function.name}\n\nStart {problem.start}, "
-                                  f"{args.steps} steps.\n\n{table}", encoding="utf-8")
+    atomic_write(out / "paths.md", f"# Optimizer paths on {problem.function.name}\n\nStart {problem.start}, "
+                                   f"{args.steps} steps.\n\n{table}")
     print(table, end="")
     print(f"wrote {out / 'paths.png'} and {out / 'paths.md'}")
     return 0

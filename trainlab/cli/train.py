@@ -1,7 +1,7 @@
 """``trainlab train``: train one network described by flags or a TOML file.
 
-Prints progress and the final train/valid/test metrics, and writes into ``--out``:
-``history.json``, ``learning_curves.png`` and ``model.zip`` (and ``diagnostics.json`` with
+Prints progress and the final train/valid/test metrics, and writes into ``--out`` (default
+``runs/train-DATASET``): ``history.json``, ``learning_curves.png`` and ``model.zip`` (and ``diagnostics.json`` with
 ``--diagnose``, which also prints the training doctor's findings).
 
 A TOML file uses the same names as the flags (underscores), e.g.::
@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 import time
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
@@ -29,7 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_OUT = "runs/train"
+from trainlab.cli.common import default_out, output_directory
+
+DEFAULT_OUT = "runs/train-DATASET"
 
 
 @dataclass
@@ -44,7 +44,7 @@ class TrainConfig:
     batch_size: int = 32
     seed: int = 42
     valid_size: int | None = None
-    out: str = DEFAULT_OUT
+    out: str | None = None  # None: runs/train-<data>
 
     @classmethod
     def from_toml(cls, path: str) -> "TrainConfig":
@@ -70,6 +70,14 @@ class TrainConfig:
                 raise ValueError(f"{source}: {name} must be an integer >= 1; got {value!r}")
         if not isinstance(self.optimizer_params, dict):
             raise ValueError(f"{source}: optimizer_params must be a table of name = value; got {self.optimizer_params!r}")
+        if self.out is not None:
+            output_directory(self.out)
+
+    def output(self) -> str:
+        """``out``, or the dataset's default folder when it is unset (and remember it)."""
+        if self.out is None:
+            self.out = default_out("runs", "train", self.data)
+        return self.out
 
 
 def scale_pixels(x: np.ndarray) -> np.ndarray:
@@ -110,6 +118,7 @@ def run(config: TrainConfig, verbose: int = 1, diagnostics=None) -> dict:
     from trainlab import datasets, utils
 
     config.validate()
+    output_directory(config.output())  # before any work: a bad --out must not cost a training run
     (x_train, y_train), (x_test, y_test) = datasets.load(config.data)
     x_train, x_test = scale_pixels(x_train), scale_pixels(x_test)
     (x_fit, y_fit), (x_valid, y_valid) = split_validation(x_train, y_train, config.valid_size)
@@ -128,7 +137,7 @@ def run(config: TrainConfig, verbose: int = 1, diagnostics=None) -> dict:
         "test": model.evaluate(x_test, y_test, verbose=0, return_dict=True),
         "seconds": seconds,
     }
-    out = Path(config.out)
+    out = Path(config.output())
     out.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out / "history.json", {"config": asdict(config), "history": history.history, "results": results})
     plot_learning_curves(history.history, out / "learning_curves.png", title=f"{config.data}: {config.optimizer}")
@@ -139,10 +148,10 @@ def run(config: TrainConfig, verbose: int = 1, diagnostics=None) -> dict:
 
 
 def write_json_atomic(path: Path, content) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(handle, "w") as stream:
-        json.dump(content, stream, indent=1)
-    os.replace(temporary, path)
+    """``content`` as indented JSON at ``path``, atomically and with the user's umask permissions."""
+    from trainlab.atomic import atomic_write
+
+    atomic_write(path, json.dumps(content, indent=1))
 
 
 def plot_learning_curves(history: dict, path: Path, title: str = "") -> None:
@@ -198,6 +207,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         if not separator:
             raise ValueError(f"--opt expects name=value (e.g. --opt beta_1=0.9); got {item!r}")
         config.optimizer_params[key.strip()] = parse_value(value.strip())
+    output_directory(config.output())
     config.validate()
     return config
 
@@ -229,7 +239,7 @@ def register(subparsers) -> None:
     parser.add_argument("--batch-size", type=int, help="mini-batch size (default 32)")
     parser.add_argument("--seed", type=int, help="random seed (default 42)")
     parser.add_argument("--valid-size", type=int, help="validation samples taken from the training set "
-                                                       "(default 5000 for 60k-image sets, else 10%%)")
+                                                       "(default 5000 for sets of 50,000 or more, else 10%%)")
     parser.add_argument("--out", help=f"output directory (default {DEFAULT_OUT})")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.add_argument("--diagnose", action="store_true",

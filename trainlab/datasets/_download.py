@@ -13,12 +13,13 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.request import urlopen
 
 from tqdm import tqdm
+
+from trainlab.atomic import atomic_open
 
 _CHUNK = 1 << 16
 _TIMEOUT_SECONDS = 30
@@ -105,24 +106,16 @@ def fetch(url: str, dest: str | os.PathLike, sha256: str, *, progress: bool = Tr
             nothing.
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    # Same directory as dest, so os.replace is a rename on one file system, never a copy.
-    handle, temp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            digest = _stream(url, out, dest.name, progress)
-            out.flush()
-            os.fsync(out.fileno())
+    # trainlab.atomic: a temporary file beside dest, renamed over it only if the block ends without
+    # an error (a checksum mismatch raises inside it), created with the user's umask permissions.
+    with atomic_open(dest) as out:
+        digest = _stream(url, out, dest.name, progress)
         if digest != sha256.lower():
             raise ChecksumError(
                 f"{url}: SHA-256 {digest} does not match the expected {sha256.lower()}; the "
                 "download was corrupted or the file changed upstream, so it was discarded. "
                 "Retry, or use another mirror"
             )
-        os.replace(temp_name, dest)
-    except BaseException:
-        os.unlink(temp_name)
-        raise
     return dest
 
 

@@ -6,8 +6,10 @@ finish, where ``outcome`` is ``fn(task)`` or the exception that prevented it fro
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
+import sys
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterable, Iterator
@@ -80,14 +82,37 @@ class ProcessExecutor:
 
 
 class DaskExecutor:
-    """Runs tasks on a ``distributed`` cluster (the ``[cluster]`` extra)."""
+    """Runs tasks on a ``distributed`` cluster (the ``[cluster]`` extra).
 
-    def __init__(self, address: str):
+    Connecting waits at most ``timeout`` seconds; a scheduler that does not answer by then is a
+    one-line :class:`StudyError` (exit status 2 on the command line), before any run starts.
+    """
+
+    def __init__(self, address: str, timeout: float = 10.0):
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < float("inf"):
+            raise StudyError(f"--cluster-timeout must be a number of seconds > 0; got {timeout!r}.")
         try:
             from distributed import Client
         except ImportError:
             raise StudyError("--cluster needs the `distributed` package: pip install trainlab[cluster]") from None
-        self.client = Client(address)
+        failure = None
+        hook = sys.unraisablehook
+        # A half-built Client's __del__ retries closing its connection and would print a traceback.
+        sys.unraisablehook = lambda unraisable: None
+        try:
+            try:
+                self.client = Client(address, timeout=timeout)
+            # Any error: besides timeouts and bad addresses, a server that is not a Dask scheduler can
+            # answer with bytes distributed misreads (seen: a MemoryError for a 3 EiB message).
+            except Exception as error:
+                failure = " ".join(str(error).split()) or type(error).__name__
+            gc.collect()
+        finally:
+            sys.unraisablehook = hook
+        if failure is not None:
+            raise StudyError(f"--cluster {address}: no Dask scheduler answered within {timeout:g} s ({failure}). "
+                             f"Start one (`dask scheduler`, then `dask worker {address}`), check the address, or "
+                             f"wait longer with --cluster-timeout SECONDS.")
 
     def results(self, fn: Callable[[dict], dict], tasks: Iterable[dict]) -> Outcome:
         from distributed import as_completed
@@ -102,14 +127,15 @@ class DaskExecutor:
         self.client.close()
 
 
-def make_executor(jobs: int | None = None, cluster: str | None = None):
+def make_executor(jobs: int | None = None, cluster: str | None = None, cluster_timeout: float = 10.0):
     """The executor for ``--jobs`` (default: the CPU count) and ``--cluster``.
 
     Raises:
-        StudyError: ``jobs`` < 1, or ``cluster`` given without ``distributed`` installed.
+        StudyError: ``jobs`` < 1, ``cluster`` given without ``distributed`` installed, or no
+            scheduler answering at ``cluster`` within ``cluster_timeout`` seconds.
     """
     if cluster:
-        return DaskExecutor(cluster)
+        return DaskExecutor(cluster, cluster_timeout)
     if jobs is None:
         jobs = os.cpu_count() or 1
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:

@@ -61,7 +61,7 @@ def _done_keys(store: RecordStore) -> set[str]:
 
 
 def run_study(study: Study, out, *, jobs: int | None = None, cluster: str | None = None, progress: bool = True,
-              execute: Callable[[dict], dict] = trial.execute) -> RunSummary:
+              execute: Callable[[dict], dict] = trial.execute, cluster_timeout: float = 10.0) -> RunSummary:
     """Execute the runs of ``study`` missing from ``out`` and write their records there.
 
     Args:
@@ -69,6 +69,7 @@ def run_study(study: Study, out, *, jobs: int | None = None, cluster: str | None
         out: output directory (created; refused if it holds another study's records).
         jobs: worker processes (default: CPU count; 1 runs serially in this process).
         cluster: a Dask scheduler address; runs execute there instead.
+        cluster_timeout: seconds to wait for that scheduler to answer before refusing.
         progress: show a tqdm progress bar over all runs.
         execute: the run function (a test can pass an instrumented one when ``jobs == 1``).
 
@@ -79,7 +80,7 @@ def run_study(study: Study, out, *, jobs: int | None = None, cluster: str | None
     from tqdm import tqdm
 
     started = time.perf_counter()
-    executor = make_executor(jobs, cluster)
+    executor = make_executor(jobs, cluster, cluster_timeout)
     summary = RunSummary(Path(out))
     try:
         preflight(study)

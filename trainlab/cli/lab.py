@@ -51,6 +51,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     run_parser.add_argument("--out", help="output directory (default: lab-results/STUDY-DATASET, with -quick for "
                                           "--quick)")
     run_parser.add_argument("--quick", action="store_true", help="the study's tiny [quick] variant (CI, README)")
+    run_parser.add_argument("--synthetic", action="store_true", help="train on a small generated stand-in with the "
+                            "dataset's shapes (synthetic-DATASET): checks that a study runs, measures nothing")
     run_parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="PATH=VALUE",
                             help="override a study value, e.g. --set model.hidden=[64,64] (repeatable)")
     run_parser.add_argument("--arms", help="comma-separated arms to run (the baseline is always included)")
@@ -92,8 +94,11 @@ def run(args) -> int:
 
     def action() -> int:
         arms = [name.strip() for name in args.arms.split(",")] if args.arms else []
-        study = load_study(args.study, quick=args.quick, data=args.data, epochs=args.epochs, seeds=args.seeds,
-                           target=args.target, assignments=args.assignments, arms=arms)
+        options = dict(quick=args.quick, epochs=args.epochs, seeds=args.seeds, target=args.target,
+                       assignments=args.assignments, arms=arms)
+        study = load_study(args.study, data=args.data, **options)
+        if args.synthetic:
+            study = load_study(args.study, data=f"synthetic-{study.spec['data']['name']}", **options)
         parts = [study.name, study.spec["data"]["name"], *(["quick"] if args.quick else [])]
         out = output_directory(args.out or default_out("lab-results", *parts))
         if args.tensorboard:

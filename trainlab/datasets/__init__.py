@@ -5,7 +5,7 @@
 MNIST-style ones), then downloaded with checksum verification; ``digits`` ships with
 scikit-learn and always works offline.
 """
-from trainlab.datasets import cifar10, digits, fashion_mnist, mnist
+from trainlab.datasets import cifar10, digits, fashion_mnist, mnist, synthetic
 from trainlab.datasets._catalog import load
 from trainlab.datasets._idx import read_idx, write_idx
 from trainlab.datasets._locate import DatasetNotFoundError

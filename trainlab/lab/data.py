@@ -5,7 +5,9 @@ stratified split fixed by ``data.split_seed`` (never by the run's seed, so every
 seed is scored on the same validation samples); the dataset's own test set stays the test split.
 ``data.classes`` keeps only some classes (relabeled 0, 1, ... in the order given) in every split.
 Pixels are divided by the training split's maximum (255 for 8-bit images) in float32, without
-float64 intermediates.
+float64 intermediates; with ``data.standardize`` every feature is then standardized with the
+training split's mean and standard deviation (SELU's self-normalization assumes it). Labels are
+flat integer vectors, also for datasets that return them as an (n, 1) column (CIFAR-10).
 
 :class:`Splits` records which splits a run read, so the protocol is provable: a tuning record
 whose ``splits_read`` contains ``"test"`` would be a bug, and a test checks that none does.
@@ -103,6 +105,7 @@ def load_splits(data: dict) -> Splits:
 def _cached_arrays(data_json: str):
     data = json.loads(data_json)
     (x_train, y_train), (x_test, y_test) = load_dataset(data["name"])
+    y_train, y_test = np.ravel(y_train), np.ravel(y_test)
     if data.get("classes"):
         (x_train, y_train), (x_test, y_test) = (select_classes(x, y, data["classes"])
                                                 for x, y in ((x_train, y_train), (x_test, y_test)))
@@ -115,9 +118,18 @@ def _cached_arrays(data_json: str):
         keep = np.sort(subset)
     scale = np.float32(np.max(x_train[keep]))
 
+    mean = std = None
+    if data.get("standardize"):
+        train = np.asarray(x_train[keep]).astype(np.float32) / scale
+        mean, std = train.mean(axis=0), train.std(axis=0)
+        std[std == 0] = 1  # a constant feature carries nothing: leave it at 0 instead of dividing by 0
+
     def scaled(x):
         out = np.asarray(x).astype(np.float32)
         out /= scale
+        if mean is not None:
+            out -= mean
+            out /= std
         return out
 
     def labels(y):

@@ -55,6 +55,7 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "split_seed": Field("int", 0, minimum=0),
         "train_size": Field("int", 0, minimum=0),
         "classes": Field("class_list", []),
+        "standardize": Field("bool", False),
     },
     "model": {
         "hidden": Field("int_list", [100, 100]),

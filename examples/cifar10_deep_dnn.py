@@ -19,8 +19,8 @@ table of all of them. Checkpoints (and, with the [tensorboard] extra, TensorBoar
     python examples/cifar10_deep_dnn.py --parts d,e --epochs 30
 
 With ``--synthetic`` the accuracies say nothing about CIFAR-10: they only show the code runs.
-Swish comes from ``keras.activations`` when this trainlab build has it; otherwise parts a-b use
-ELU, which the book's 2nd edition uses, and say so.
+Parts a-b use Swish (the 3rd edition) when this trainlab build registers it, ELU (the 2nd) otherwise;
+the summary names the one used.
 """
 from __future__ import annotations
 

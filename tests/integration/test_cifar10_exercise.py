@@ -22,7 +22,7 @@ def test_the_example_runs_every_part_on_the_synthetic_stand_in(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
     assert "synthetic stand-in: the accuracies below say nothing about CIFAR-10" in out
-    for part in ("c-batchnorm", "d-selu", "e-alpha-dropout", "e-mc-dropout", "f-1cycle"):
+    for part in ("b-swish", "c-batchnorm", "d-selu", "e-alpha-dropout", "e-mc-dropout", "f-1cycle"):
         assert f"\n{part} " in out, f"{part} missing from the summary:\n{out}"
     assert "[f-1cycle] range test suggests" in out
     assert (tmp_path / "d-selu" / "model.zip").is_file() and (tmp_path / "f-lr-find.png").is_file()
@@ -33,9 +33,9 @@ def test_the_study_runs_on_the_synthetic_stand_in(tmp_path, capsys):
     assert main(["lab", "run", "cifar10-deep", "--synthetic", "--quick", "--epochs", "1", "--jobs", "1",
                  "--no-progress", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "cifar10-deep: executed 20 runs (20 ok)" in printed
+    assert "cifar10-deep: executed 24 runs (24 ok)" in printed
     report = (out / "report.md").read_text()
-    for label in ("ELU + He (a, b)", "+ batch normalization (c)", "SELU + LeCun, standardized inputs (d)",
+    for label in ("ELU + He (a, b)", "Swish + He (a, b; 3rd edition)", "+ batch normalization (c)", "SELU + LeCun, standardized inputs (d)",
                   "SELU + alpha dropout (e)", "SELU + alpha dropout, 1cycle (f)"):
         assert label in report
     assert "synthetic-cifar10" in (out / "study.json").read_text()

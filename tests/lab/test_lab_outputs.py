@@ -30,3 +30,7 @@ def test_lab_run_default_folder_report_lines_and_tensorboard(study_file, tmp_pat
     assert main(["lab", "report", str(folder)]) == 0
     out = capsys.readouterr().out
     assert f"wrote {folder / 'report.md'}, {folder / 'results.csv'} and {folder / 'report.html'}" in out
+
+    from trainlab import notebook
+
+    assert "srcdoc=" in notebook.show_report(folder)._repr_html_()

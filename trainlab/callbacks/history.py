@@ -43,6 +43,12 @@ class History(Callback):
         self.history: EpochValues = EpochValues()
         self.epoch: list[int] = []
 
+    def _repr_html_(self) -> str:
+        """A table of the epochs, shown inline when a notebook cell ends with the History."""
+        from trainlab.notebook import history_html
+
+        return history_html(self.history, self.epoch)
+
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():

@@ -45,6 +45,7 @@ class TrainConfig:
     seed: int = 42
     valid_size: int | None = None
     out: str | None = None  # None: runs/train-<data>
+    tensorboard: str | None = None  # a folder for TensorBoard event files
 
     @classmethod
     def from_toml(cls, path: str) -> "TrainConfig":
@@ -119,6 +120,11 @@ def run(config: TrainConfig, verbose: int = 1, diagnostics=None) -> dict:
 
     config.validate()
     output_directory(config.output())  # before any work: a bad --out must not cost a training run
+    if config.tensorboard:
+        from trainlab.callbacks.tensorboard import require_writer
+
+        output_directory(config.tensorboard, "--tensorboard")
+        require_writer()
     (x_train, y_train), (x_test, y_test) = datasets.load(config.data)
     x_train, x_test = scale_pixels(x_train), scale_pixels(x_test)
     (x_fit, y_fit), (x_valid, y_valid) = split_validation(x_train, y_train, config.valid_size)
@@ -127,9 +133,13 @@ def run(config: TrainConfig, verbose: int = 1, diagnostics=None) -> dict:
     if verbose:
         model.summary()
     started = time.perf_counter()
+    callbacks = [diagnostics] if diagnostics is not None else []
+    if config.tensorboard:
+        from trainlab.callbacks import TensorBoard
+
+        callbacks.append(TensorBoard(config.tensorboard))
     history = model.fit(x_fit, y_fit, batch_size=config.batch_size, epochs=config.epochs,
-                        validation_data=(x_valid, y_valid), verbose=verbose,
-                        callbacks=[diagnostics] if diagnostics is not None else None)
+                        validation_data=(x_valid, y_valid), verbose=verbose, callbacks=callbacks)
     seconds = time.perf_counter() - started
     results = {
         "train": model.evaluate(x_fit, y_fit, verbose=0, return_dict=True),
@@ -188,7 +198,8 @@ def parse_value(text: str):
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     config = TrainConfig.from_toml(args.config) if args.config else TrainConfig()
-    for name in ("data", "activation", "initializer", "optimizer", "epochs", "batch_size", "seed", "valid_size", "out"):
+    for name in ("data", "activation", "initializer", "optimizer", "epochs", "batch_size", "seed", "valid_size", "out",
+                 "tensorboard"):
         value = getattr(args, name)
         if value is not None:
             setattr(config, name, value)
@@ -241,6 +252,8 @@ def register(subparsers) -> None:
     parser.add_argument("--valid-size", type=int, help="validation samples taken from the training set "
                                                        "(default 5000 for sets of 50,000 or more, else 10%%)")
     parser.add_argument("--out", help=f"output directory (default {DEFAULT_OUT})")
+    parser.add_argument("--tensorboard", metavar="DIR", help="also write TensorBoard event files (DIR/train, "
+                        "DIR/validation; pip install trainlab[tensorboard]); view with tensorboard --logdir DIR")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.add_argument("--diagnose", action="store_true",
                         help="run the training doctor: print per-layer findings and write diagnostics.json")
@@ -265,4 +278,6 @@ def main(args: argparse.Namespace) -> int:
         print(diagnostics.report())
     written = "history.json, learning_curves.png, model.zip" + (", diagnostics.json" if diagnostics else "")
     print(f"trained in {results['seconds']:.1f}s; wrote {written} to {config.out}")
+    if config.tensorboard:
+        print(f"wrote TensorBoard logs to {config.tensorboard}; view them with: tensorboard --logdir {config.tensorboard}")
     return 0

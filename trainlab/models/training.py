@@ -27,7 +27,7 @@ from trainlab import optimizers as optimizers_module
 from trainlab import random as tl_random
 from trainlab.callbacks.base import Callback, CallbackList
 from trainlab.callbacks.history import History
-from trainlab.callbacks.progress import ProgbarLogger
+from trainlab.callbacks.progress import Progbar, ProgbarLogger
 from trainlab.models import validation
 from trainlab.optimizers.flat import FlatLayout
 
@@ -307,17 +307,22 @@ class TrainingMixin:
                    for m in self._metric_identifiers]
         for metric in metrics:  # a metric passed as an instance is shared with training: start it afresh
             metric.reset()
+        verbose = 1 if verbose == "auto" else int(verbose)
+        bar = Progbar(-(-len(x) // batch_size), verbose) if verbose else None
         loss_sum = 0.0
-        for start in range(0, len(x), batch_size):
+        for step, start in enumerate(range(0, len(x), batch_size)):
             xb, yb = x[start:start + batch_size], y[start:start + batch_size]
             output = self.forward(xb, training=False)
             loss_sum += self._batch_loss(yb, output) * len(xb)
             for metric in metrics:
                 metric.update(yb, output)
+            if bar is not None:  # running means, computed only when the bar redraws
+                seen = start + len(xb)
+                bar.update(step + 1, lambda: {"loss": loss_sum / seen, **{m.name: m.result() for m in metrics}})
         results = {"loss": loss_sum / len(x) + sum(self.losses)}
         results.update({metric.name: metric.result() for metric in metrics})
-        if verbose:
-            print(" - ".join(f"{k}: {v:.4f}" for k, v in results.items()))
+        if bar is not None:
+            bar.finish(results)
         return _as_keras_results(results, return_dict)
 
     def predict(self, x, batch_size: int | None = 32, verbose=0, mc_samples: int | None = None) -> np.ndarray:
@@ -334,7 +339,15 @@ class TrainingMixin:
         if not self.built:
             self.build((None, *x.shape[1:]))
         validation.check_feature_shape(x, self._input_shape)
-        outputs = [self.forward(x[start:start + batch_size], training=False) for start in range(0, len(x), batch_size)]
+        verbose = 1 if verbose == "auto" else int(verbose)
+        bar = Progbar(-(-len(x) // batch_size), verbose) if verbose else None
+        outputs = []
+        for start in range(0, len(x), batch_size):
+            outputs.append(self.forward(x[start:start + batch_size], training=False))
+            if bar is not None:
+                bar.update(len(outputs))
+        if bar is not None:
+            bar.finish()
         return np.concatenate(outputs, axis=0)
 
     def _predict_mc(self, x, batch_size, mc_samples) -> np.ndarray:

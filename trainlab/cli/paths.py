@@ -64,6 +64,9 @@ def run(args: argparse.Namespace) -> int:
     name = args.function if args.function in paths_module.BUILTINS else "expression"
     out = output_directory(args.out or default_out("runs", "paths", name))
     chosen = dict(args.optimizer) if args.optimizer else None
+    count = len(chosen or paths_module.DEFAULT_OPTIMIZERS)
+    print(f"paths: {count} optimizers x {args.steps} steps on {problem.function.name} from {problem.start}, "
+          "then the plot…", flush=True)
     paths = paths_module.run_paths(problem, chosen, args.steps)
     out.mkdir(parents=True, exist_ok=True)
     paths_module.plot_paths(problem, paths, out / "paths.png")

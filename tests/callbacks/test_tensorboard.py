@@ -81,6 +81,8 @@ def test_write_history_for_a_finished_run(tmp_path):
     assert scalars(train, "epoch_accuracy") == [(0, pytest.approx(0.6))]
     assert scalars(validation, "epoch_loss") == [(0, pytest.approx(1.0)), (1, pytest.approx(0.7))]
     assert "epoch_val_loss" not in train.Tags()["scalars"]
+    tensorboard_module.write_history(tmp_path / "run", history)  # again: replaced, not doubled
+    assert len(read(tmp_path / "run" / "train").Scalars("epoch_loss")) == 2
 
 
 @pytest.mark.parametrize("options,message", [

@@ -34,3 +34,13 @@ def test_lab_run_default_folder_report_lines_and_tensorboard(study_file, tmp_pat
     from trainlab import notebook
 
     assert "srcdoc=" in notebook.show_report(folder)._repr_html_()
+
+
+def test_tensorboard_without_the_extra_is_refused_before_any_run(study_file, tmp_path, monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tensorboardX", None)
+    assert main(["lab", "run", str(study_file), "--quick", "--jobs", "1", "--no-progress", "--out",
+                 str(tmp_path / "out"), "--tensorboard", str(tmp_path / "tb")]) == 2
+    assert "pip install 'trainlab[tensorboard]'" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "records").exists()

@@ -53,8 +53,16 @@ def split_logs(logs: dict) -> tuple[dict, dict]:
 
 def write_history(log_dir: str | os.PathLike, history: dict[str, list]) -> Path:
     """Write a finished run's per-epoch history (``History.history`` or a lab record's) as epoch
-    scalars in Keras' layout, and return ``log_dir``. ``None`` (a non-finite value) is skipped."""
+    scalars in Keras' layout, and return ``log_dir``. ``None`` (a non-finite value) is skipped.
+
+    Event files already in ``log_dir/train`` and ``log_dir/validation`` are replaced, not added
+    to: writing the same run twice (``trainlab lab report --tensorboard`` again) must not show
+    every curve twice.
+    """
     log_dir = Path(log_dir)
+    for split in ("train", "validation"):
+        for old in (log_dir / split).glob("events.out.tfevents.*"):
+            old.unlink()
     writers = {"train": summary_writer(log_dir / "train"), "validation": summary_writer(log_dir / "validation")}
     try:
         epochs = max((len(values) for values in history.values()), default=0)

@@ -78,11 +78,11 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def _guarded(action) -> int:
-    """Run ``action``; a :class:`StudyError` (or another ValueError, e.g. a bad ``--out``) becomes a
-    one-line message and exit status 2."""
+    """Run ``action``; a :class:`StudyError` (or another ValueError, e.g. a bad ``--out``, or the
+    ImportError naming a missing extra) becomes a one-line message and exit status 2."""
     try:
         return action()
-    except ValueError as error:
+    except (ValueError, ImportError) as error:
         print(f"trainlab lab: error: {error}", file=sys.stderr)
         return 2
 
@@ -131,7 +131,10 @@ def report(args) -> int:
     """``trainlab lab report DIR``: rewrite the report from the records."""
     def action() -> int:
         if args.tensorboard:
+            from trainlab.callbacks.tensorboard import require_writer
+
             output_directory(args.tensorboard, "--tensorboard")
+            require_writer()
         _write_outputs(Path(args.directory), args.tensorboard)
         return 0
 

@@ -140,7 +140,7 @@ def problem(function: str = "anisotropic", start=None, optimum=None) -> Problem:
                                         tuple(optimum) if optimum else base.optimum, base.view))
     if start is None:
         raise ValueError(f"{function!r} is not a built-in ({', '.join(BUILTINS)}); give a start point for an "
-                         f"expression.")
+                         f"expression: start=(x, y), or --start x,y on the command line.")
     x0, y0 = map(float, start)
     span = max(abs(x0), abs(y0), 1.0) * 1.5
     return _finite_at_start(Problem(Function2D(function), (x0, y0), tuple(optimum) if optimum else None,

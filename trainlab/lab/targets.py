@@ -21,7 +21,8 @@ HELP = ("target value of target.metric for speed (sets target.value; default: th
 
 
 def dataset_key(name: str) -> str:
-    key = name.lower()
+    # A synthetic stand-in ("synthetic-cifar10", --synthetic) uses its dataset's target.
+    key = name.lower().removeprefix("synthetic-")
     return ALIASES.get(key, key)
 
 

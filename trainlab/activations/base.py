@@ -90,6 +90,38 @@ class Activation(Configurable):
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
 
 
+class FusedActivation(Activation):
+    """A built-in activation whose four hooks run through one fused kernel pair.
+
+    Subclasses implement ``_fused_forward(z, bias)`` and ``_fused_backward(z, a, grad_a,
+    bias_grad)`` (:mod:`trainlab.activations.kernels`); ``forward``/``backward`` are those with
+    no bias. A user subclass that redefines ``forward`` or ``backward`` gets the generic hooks
+    composed from its own methods, never the kernel of the class it derives from.
+    """
+
+    def forward(self, z):
+        return self._fused_forward(z, None)
+
+    def backward(self, a, grad_a, z=None):
+        return self._fused_backward(z, a, grad_a, None)
+
+    def forward_with_bias(self, z, bias):
+        if type(self).forward is not FusedActivation.forward:
+            return super().forward_with_bias(z, bias)
+        return self._fused_forward(z, bias)
+
+    def backward_with_bias(self, z, a, grad_a, bias_grad):
+        if type(self).backward is not FusedActivation.backward:
+            return super().backward_with_bias(z, a, grad_a, bias_grad)
+        return self._fused_backward(z, a, grad_a, bias_grad)
+
+    def _fused_forward(self, z, bias):
+        raise NotImplementedError
+
+    def _fused_backward(self, z, a, grad_a, bias_grad):
+        raise NotImplementedError
+
+
 def backward_of(activation: Activation, z, a, grad_a) -> np.ndarray:
     """``activation.backward`` called with z only when the activation declares it needs it."""
     if activation.needs_input:

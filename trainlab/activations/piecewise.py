@@ -16,11 +16,13 @@ z ≥ m gives a = m), so that form declares ``needs_input``.
 """
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
 
-from trainlab.activations.base import Activation, check_number, registry, scalar
+from trainlab.activations import kernels
+from trainlab.activations.base import Activation, FusedActivation, check_number, registry
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -47,9 +49,20 @@ class Linear(Activation):
     def backward(self, a, grad_a, z=None):
         return grad_a
 
+    def forward_with_bias(self, z, bias):
+        if bias is not None:
+            kernels.check_bias(bias, z)
+            np.add(z, bias, out=z)
+        return z
+
+    def backward_with_bias(self, z, a, grad_a, bias_grad):
+        if bias_grad is not None:
+            kernels.sum_rows(grad_a, bias_grad)
+        return grad_a
+
 
 @registry.register("relu")
-class ReLU(Activation):
+class ReLU(FusedActivation):
     """Rectified linear unit with Keras 3's options.
 
     Args:
@@ -75,30 +88,22 @@ class ReLU(Activation):
     def needs_input(self) -> bool:
         return self.max_value is not None or self.threshold != 0
 
-    def forward(self, z):
-        if not (self.needs_input or self.negative_slope):
-            return np.maximum(z, scalar(0, z.dtype))
-        t = scalar(self.threshold, z.dtype)
-        above = z if self.max_value is None else np.minimum(z, scalar(self.max_value, z.dtype))
-        below = scalar(self.negative_slope, z.dtype) * (z - t) if self.negative_slope else scalar(0, z.dtype)
-        return np.where(z > t, above, below)
+    def _constants(self):
+        return self.negative_slope, math.inf if self.max_value is None else self.max_value, self.threshold
 
-    def backward(self, a, grad_a, z=None):
-        slope = scalar(self.negative_slope, grad_a.dtype)
-        if not self.needs_input:
-            return np.where(a > 0, grad_a, grad_a * slope)
-        passes = z > scalar(self.threshold, z.dtype)
-        if self.max_value is not None:
-            below_cap = z < scalar(self.max_value, z.dtype)
-            return np.where(passes, grad_a * below_cap, grad_a * slope)
-        return np.where(passes, grad_a, grad_a * slope)
+    def _fused_forward(self, z, bias):
+        return kernels.rectifier_forward(z, bias, *self._constants())
+
+    def _fused_backward(self, z, a, grad_a, bias_grad):
+        # Without threshold and cap, a > 0 exactly where z > 0, so the output serves.
+        return kernels.rectifier_backward(z if self.needs_input else a, grad_a, bias_grad, *self._constants())
 
     def get_config(self):
         return {"negative_slope": self.negative_slope, "max_value": self.max_value, "threshold": self.threshold}
 
 
 @registry.register("leaky_relu")
-class LeakyReLU(Activation):
+class LeakyReLU(FusedActivation):
     """z if z > 0 else s·z; the function's default s is 0.2 (Keras' LeakyReLU *layer* uses 0.3).
 
     Args:
@@ -115,18 +120,18 @@ class LeakyReLU(Activation):
         negative_slope = deprecated_alpha("leaky_relu", negative_slope, alpha)
         self.negative_slope = check_number("leaky_relu", "negative_slope", negative_slope)
 
-    def forward(self, z):
-        return np.where(z > 0, z, z * scalar(self.negative_slope, z.dtype))
+    def _fused_forward(self, z, bias):
+        return kernels.rectifier_forward(z, bias, self.negative_slope, math.inf, 0.0)
 
-    def backward(self, a, grad_a, z=None):
-        return np.where(a > 0, grad_a, grad_a * scalar(self.negative_slope, grad_a.dtype))
+    def _fused_backward(self, z, a, grad_a, bias_grad):
+        return kernels.rectifier_backward(a, grad_a, bias_grad, self.negative_slope, math.inf, 0.0)
 
     def get_config(self):
         return {"negative_slope": self.negative_slope}
 
 
 @registry.register("elu")
-class ELU(Activation):
+class ELU(FusedActivation):
     """z if z > 0 else α(e^z − 1).
 
     Args:
@@ -141,26 +146,24 @@ class ELU(Activation):
             raise ValueError(f"elu alpha must be > 0; got {alpha!r}.")
         self.alpha = float(alpha)
 
-    def forward(self, z):
-        return np.where(z > 0, z, scalar(self.alpha, z.dtype) * np.expm1(np.minimum(z, 0)))
+    def _fused_forward(self, z, bias):
+        return kernels.exponential_forward(z, bias, 1.0, self.alpha)
 
-    def backward(self, a, grad_a, z=None):
-        return np.where(a > 0, grad_a, grad_a * (a + scalar(self.alpha, a.dtype)))
+    def _fused_backward(self, z, a, grad_a, bias_grad):
+        return kernels.exponential_backward(a, grad_a, bias_grad, 1.0, self.alpha)
 
     def get_config(self):
         return {"alpha": self.alpha}
 
 
 @registry.register("selu")
-class SELU(Activation):
+class SELU(FusedActivation):
     """λ·ELU_α(z) with the self-normalizing constants α ≈ 1.6733, λ ≈ 1.0507."""
 
     name = "selu"
 
-    def forward(self, z):
-        negative = scalar(SELU_SCALE * SELU_ALPHA, z.dtype) * np.expm1(np.minimum(z, 0))
-        return np.where(z > 0, z * scalar(SELU_SCALE, z.dtype), negative)
+    def _fused_forward(self, z, bias):
+        return kernels.exponential_forward(z, bias, SELU_SCALE, SELU_SCALE * SELU_ALPHA)
 
-    def backward(self, a, grad_a, z=None):
-        return np.where(a > 0, grad_a * scalar(SELU_SCALE, a.dtype),
-                        grad_a * (a + scalar(SELU_SCALE * SELU_ALPHA, a.dtype)))
+    def _fused_backward(self, z, a, grad_a, bias_grad):
+        return kernels.exponential_backward(a, grad_a, bias_grad, SELU_SCALE, SELU_SCALE * SELU_ALPHA)

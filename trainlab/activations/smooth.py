@@ -25,7 +25,8 @@ import math
 
 import numpy as np
 
-from trainlab.activations.base import Activation, registry, scalar
+from trainlab.activations import kernels
+from trainlab.activations.base import Activation, FusedActivation, registry, scalar
 
 GELU_TANH_COEFFICIENT = 0.044715
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
@@ -34,8 +35,7 @@ _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 
 def sigmoid_of(z: np.ndarray) -> np.ndarray:
     """σ(z) with e to the −|z| only, so large inputs of either sign neither overflow nor lose precision."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype, copy=False)
+    return kernels.sigmoid_forward(z, None)
 
 
 def _normal_cdf(z: np.ndarray) -> np.ndarray:
@@ -45,29 +45,29 @@ def _normal_cdf(z: np.ndarray) -> np.ndarray:
 
 
 @registry.register("sigmoid")
-class Sigmoid(Activation):
+class Sigmoid(FusedActivation):
     """The logistic function 1 / (1 + e^−z)."""
 
     name = "sigmoid"
 
-    def forward(self, z):
-        return sigmoid_of(z)
+    def _fused_forward(self, z, bias):
+        return kernels.sigmoid_forward(z, bias)
 
-    def backward(self, a, grad_a, z=None):
-        return grad_a * a * (1 - a)
+    def _fused_backward(self, z, a, grad_a, bias_grad):
+        return kernels.sigmoid_backward(a, grad_a, bias_grad)
 
 
 @registry.register("tanh")
-class Tanh(Activation):
+class Tanh(FusedActivation):
     """The hyperbolic tangent."""
 
     name = "tanh"
 
-    def forward(self, z):
-        return np.tanh(z)
+    def _fused_forward(self, z, bias):
+        return kernels.tanh_forward(z, bias)
 
-    def backward(self, a, grad_a, z=None):
-        return grad_a * (1 - a * a)
+    def _fused_backward(self, z, a, grad_a, bias_grad):
+        return kernels.tanh_backward(a, grad_a, bias_grad)
 
 
 @registry.register("silu", "swish")

@@ -7,7 +7,7 @@ import pytest
 
 import trainlab as keras
 from trainlab import _jit, activations, layers
-from trainlab.activations import kernels
+from trainlab.activations import exponentials, kernels
 
 needs_numba = pytest.mark.skipif(not _jit.AVAILABLE, reason="numba not installed")
 FUSED = {
@@ -30,23 +30,23 @@ def ulps(got, want):
 def test_expm1_is_within_1_2_ulp_of_libm_everywhere_below_zero():
     x = -np.concatenate([np.geomspace(1e-300, 1e-3, 2000), np.linspace(1e-3, 45.0, 200_001)])
     want = np.vectorize(math.expm1)(x)
-    assert ulps(kernels.expm1_nonpositive(x), want).max() <= 1.2
-    assert kernels.expm1_nonpositive(np.array([0.0]))[0] == 0.0
+    assert ulps(exponentials.expm1_nonpositive(x), want).max() <= 1.2
+    assert exponentials.expm1_nonpositive(np.array([0.0]))[0] == 0.0
 
 
 def test_exp_is_within_1_2_ulp_of_libm_down_to_the_subnormals():
     x = -np.concatenate([np.geomspace(1e-300, 1.0, 2000), np.linspace(1.0, 708.0, 200_001)])
     want = np.exp(x)  # libm for float64 on this path; checked against math.exp below
     np.testing.assert_array_equal(want[::1000], np.vectorize(math.exp)(x[::1000]))
-    assert ulps(kernels.exp_nonpositive(x), want).max() <= 1.2
-    tail = kernels.exp_nonpositive(np.array([-740.0, -800.0, -np.inf]))
+    assert ulps(exponentials.exp_nonpositive(x), want).max() <= 1.2
+    tail = exponentials.exp_nonpositive(np.array([-740.0, -800.0, -np.inf]))
     assert tail[0] == pytest.approx(math.exp(-740.0), rel=1e-6) and tail[1] == 0 and tail[2] == 0
 
 
 def test_exponentials_propagate_nan_and_saturate_at_minus_infinity():
-    values = kernels.expm1_nonpositive(np.array([np.nan, -np.inf]))
+    values = exponentials.expm1_nonpositive(np.array([np.nan, -np.inf]))
     assert np.isnan(values[0]) and values[1] == -1.0
-    assert np.isnan(kernels.exp_nonpositive(np.array([np.nan])))[0]
+    assert np.isnan(exponentials.exp_nonpositive(np.array([np.nan])))[0]
 
 
 def _data(dtype, shape=(7, 5), seed=0):
@@ -187,3 +187,87 @@ def test_empty_batches(on):
         bias_grad = np.full(3, 7.0)
         activations.selu.backward_with_bias(z, z, z, bias_grad)
         np.testing.assert_array_equal(bias_grad, 0.0)
+
+
+# -- softmax and the fused sparse cross-entropy step --------------------------------------------------------
+def _logits(dtype):
+    z = np.random.default_rng(4).normal(scale=5.0, size=(6, 10)).astype(dtype)
+    z[1, 3] = 900.0  # a dominant class: the others underflow
+    z[2] = -700.0  # all equal and very negative
+    return z
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softmax_paths_give_the_same_bits_and_match_scipy(dtype):
+    import scipy.special
+
+    z, bias = _logits(dtype), np.linspace(-1, 1, 10).astype(dtype)
+    results = []
+    for on in (True, False):
+        with _jit.use_numba(on):
+            zb = z.copy()
+            results.append((activations.softmax.forward(z.copy()), activations.softmax.forward_with_bias(zb, bias), zb))
+    for got, want in zip(*results):
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got, want)
+    expected = scipy.special.softmax((z + bias).astype(np.float64), axis=-1)  # the sum is stored in dtype
+    np.testing.assert_allclose(results[0][1], expected, rtol=3e-15 if dtype == np.float64 else 2e-7, atol=1e-300)
+
+
+@needs_numba
+@np.errstate(invalid="ignore")
+def test_softmax_nan_and_infinities_on_both_paths():
+    z = np.array([[np.nan, 1.0, 2.0], [np.inf, 1.0, 0.0], [-np.inf, -np.inf, -np.inf], [-np.inf, 0.0, 1.0]])
+    with _jit.use_numba(True):
+        compiled = activations.softmax.forward(z)
+    with _jit.use_numba(False):
+        fallback = activations.softmax.forward(z)
+    np.testing.assert_array_equal(compiled, fallback)
+    assert np.isnan(compiled[:3]).all() and compiled[3, 0] == 0 and np.isfinite(compiled[3]).all()
+
+
+@pytest.mark.parametrize("on", [True, False] if _jit.AVAILABLE else [False], ids=lambda on: f"numba={on}")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sparse_crossentropy_step_is_p_minus_onehot_over_n(on, dtype):
+    from trainlab.activations.softmax import sparse_crossentropy_gradient
+
+    p = activations.softmax.forward(_logits(dtype))
+    labels = np.array([0, 3, 9, 1, 1, 5])
+    with _jit.use_numba(on):
+        grad, picked = sparse_crossentropy_gradient(p, labels)
+    expected = p.astype(np.float64)
+    expected[np.arange(6), labels] -= 1
+    expected /= 6
+    assert grad.dtype == dtype and picked.dtype == np.float64
+    np.testing.assert_allclose(grad, expected, rtol=1e-15 if dtype == np.float64 else 6e-8, atol=1e-300)
+    np.testing.assert_array_equal(picked, p[np.arange(6), labels])
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sparse_crossentropy_paths_give_the_same_bits(dtype):
+    from trainlab.activations.softmax import sparse_crossentropy_gradient
+
+    p = activations.softmax.forward(np.random.default_rng(5).normal(size=(23, 7)).astype(dtype))
+    labels = np.random.default_rng(6).integers(0, 7, 23)
+    results = []
+    for on in (True, False):
+        with _jit.use_numba(on):
+            results.append(sparse_crossentropy_gradient(p, labels))
+    for got, want in zip(*results):
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("on", [True, False] if _jit.AVAILABLE else [False], ids=lambda on: f"numba={on}")
+@pytest.mark.parametrize("labels, message", [
+    ([0, 10], r"Sparse labels must be integers in \[0, 10\); got 10"),
+    ([-1, 2], r"Sparse labels must be integers in \[0, 10\); got -1"),
+    ([0, 1, 2], r"Sparse labels must have shape \(2,\) for 2 predictions; got \(3,\)"),
+])
+def test_sparse_crossentropy_refuses_labels_a_loop_would_overrun(on, labels, message):
+    from trainlab.activations.softmax import sparse_crossentropy_gradient
+
+    with _jit.use_numba(on):
+        with pytest.raises(ValueError, match=message):
+            sparse_crossentropy_gradient(np.full((2, 10), 0.1), np.array(labels))

@@ -13,18 +13,9 @@ on first use (:mod:`trainlab._jit`) and a NumPy fallback, taken without numba, u
 ``use_numba(False)``, or for inputs the loop does not take (other dtypes, non-contiguous
 arrays). Both give the same bits (tested in float64 and float32); float32 data stays float32.
 
-**Exponentials.** ELU, SELU, tanh, sigmoid and softmax need e^x or e^x − 1 for x <= 0. libm's
-``expm1`` is not vectorized (≈20 ns an element), and NumPy's own SIMD ``exp`` (used on CPUs
-with AVX-512) can differ from libm's in the last bit, so neither could give both paths the same
-bits everywhere. Both paths
-call :func:`expm1_nonpositive` / :func:`exp_nonpositive` instead, written once with arithmetic
-and NumPy ufuncs so the same source runs element-wise on arrays (fallback) and on scalars inside
-the compiled loops, where it is inlined and LLVM vectorizes it: x = k·ln2 + r with |r| <= ln2/2
-(ln2 split in two so k·ln2 is exact), e^r − 1 by its Taylor polynomial to degree 13 (truncation
-< 2e-18 relative), and the exact power 2^k (``ldexp`` in NumPy, the exponent bits written
-directly in the loops). Everything is computed in float64, also for float32 data, which is
-rounded once when stored; the results stay within 1.2 ulp (float64) of the correctly rounded
-values.
+**Exponentials.** ELU, SELU, tanh and sigmoid call the e^x / e^x − 1 of
+:mod:`trainlab.activations.exponentials`, one source for both paths, computed in float64 also
+for float32 data, which is rounded once when stored.
 
 **Memory safety.** A compiled loop indexes its arrays without bounds checks, so every entry
 point checks shapes first: the gradient must have the output's shape and the bias (and its
@@ -36,104 +27,10 @@ from __future__ import annotations
 import numpy as np
 
 from trainlab import _jit
+from trainlab.activations.exponentials import exp_nonpositive, expm1_nonpositive
+from trainlab.activations.exponentials import use_compiled as _use_compiled
 
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-_LN2_HI = 6.93147180369123816490e-01  # the high 32 bits of ln 2: k·_LN2_HI is exact for |k| < 2^21
-_LN2_LO = 1.90821492927058770002e-10  # ln 2 − _LN2_HI
-_INV_LN2 = 1.44269504088896338700e+00
-# Below these, e^x − 1 rounds to −1 and e^x to 0 in float64; clamping keeps 2^k's factors in range.
-_EXPM1_FLOOR = -40.0
-_EXP_FLOOR = -746.0
-
-
-# -- exponentials, shared by both paths --------------------------------------------------------------
-def _expm1_reduced(r):
-    """e^r − 1 for |r| <= ln2/2: Taylor to degree 13 by Horner, written r + r²·q(r)."""
-    q = 1.6059043836821613e-10  # 1/13!
-    q = q * r + 2.08767569878681e-09  # 1/12!
-    q = q * r + 2.505210838544172e-08
-    q = q * r + 2.755731922398589e-07
-    q = q * r + 2.7557319223985893e-06
-    q = q * r + 2.48015873015873e-05
-    q = q * r + 0.0001984126984126984
-    q = q * r + 0.001388888888888889
-    q = q * r + 0.008333333333333333
-    q = q * r + 0.041666666666666664
-    q = q * r + 0.16666666666666666
-    q = q * r + 0.5
-    return r + (r * r) * q
-
-
-def _two_to_the(k):
-    """2^k, exactly, for integer-valued floats −1022 <= k <= 0 (NumPy: ``ldexp``; compiled: the
-    exponent bits written directly, see :func:`_register_compiled_helpers`)."""
-    return np.ldexp(1.0, np.asarray(k).astype(np.int32))
-
-
-def _reduce(x, floor):
-    """x = k·ln2 + r, |r| <= ln2/2, for x clamped below at ``floor``; k from a NaN-free copy of x
-    (``fmax`` drops NaN), so NaN reaches the result through r alone."""
-    k = np.floor(np.fmax(x, floor) * _INV_LN2 + 0.5)
-    x = np.maximum(x, floor)
-    return k, (x - k * _LN2_HI) - k * _LN2_LO
-
-
-def expm1_nonpositive(x):
-    """e^x − 1 for x <= 0 in float64 (NaN propagates; positive x is not handled)."""
-    k, r = _reduce(x, _EXPM1_FLOOR)
-    s = _two_to_the(k)
-    return s * _expm1_reduced(r) + (s - 1.0)
-
-
-def exp_nonpositive(x):
-    """e^x for x <= 0 in float64, down to the subnormals (NaN propagates)."""
-    k, r = _reduce(x, _EXP_FLOOR)
-    k_normal = np.maximum(k, -1022.0)
-    s = _two_to_the(k_normal)
-    # Below 2^−1022 the scale is split in two normal factors; the last product rounds once.
-    return (s * _expm1_reduced(r) + s) * _two_to_the(k - k_normal)
-
-
-_HELPERS = (_expm1_reduced, _reduce, expm1_nonpositive, exp_nonpositive)
-_helpers_registered = False
-
-
-def _register_compiled_helpers() -> None:
-    """Make the helpers callable (and inlined, so loops vectorize) from compiled loops.
-
-    ``_two_to_the`` gets a compiled twin that writes k + 1023 into the exponent field: LLVM
-    vectorizes that, where a call to ``ldexp`` would stop it. Both give the exact power of two.
-    """
-    from numba import types
-    from numba.extending import intrinsic, overload, register_jitable
-
-    @intrinsic
-    def bits_to_float64(typingctx, bits):
-        def codegen(context, builder, signature, args):
-            return builder.bitcast(args[0], context.get_value_type(types.float64))
-
-        return types.float64(types.int64), codegen
-
-    @overload(_two_to_the, inline="always")
-    def two_to_the_compiled(k):
-        def implementation(k):
-            return bits_to_float64(np.int64(np.int32(k) + np.int32(1023)) << 52)
-
-        return implementation
-
-    for helper in _HELPERS:
-        register_jitable(inline="always")(helper)
-
-
-def _use_compiled() -> bool:
-    """True when the compiled path is on; the first time, makes the helpers callable from loops."""
-    global _helpers_registered
-    if not _jit.enabled():
-        return False
-    if not _helpers_registered:
-        _register_compiled_helpers()  # imports numba: never at import time
-        _helpers_registered = True
-    return True
+FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 # -- checks and dispatch shared by every entry point ---------------------------------------------------
@@ -179,18 +76,18 @@ def _sum_rows_into(delta: np.ndarray, bias_grad: np.ndarray) -> None:
         bias_grad[...] = 0
 
 
-def _run_forward(loop, fallback, z, bias, *constants):
+def run_forward(loop, fallback, z, bias, *constants):
     """f(z + bias) through ``loop`` when it applies, else ``fallback``; z receives z + bias.
 
     The constants are Python floats: both paths compute in float64 and round once on storing.
     """
-    if type(z) is not np.ndarray or z.dtype not in _FLOATS:
+    if type(z) is not np.ndarray or z.dtype not in FLOATS:
         z = _as_data(z)
     if bias is not None and bias.shape != (_units(z),):
         check_bias(bias, z)
     if bias is None and not z.flags.c_contiguous:
         z = np.ascontiguousarray(z)  # only read here, so a contiguous copy serves
-    if (z.dtype in _FLOATS and z.size and z.flags.c_contiguous and (bias is None or _loop_takes(bias, z.dtype))
+    if (z.dtype in FLOATS and z.size and z.flags.c_contiguous and (bias is None or _loop_takes(bias, z.dtype))
             and _use_compiled()):
         out = np.empty_like(z)
         loop.compiled(_rows(z), bias, _rows(out), *constants)
@@ -202,7 +99,7 @@ def _run_forward(loop, fallback, z, bias, *constants):
 
 def _run_backward(loop, fallback, x, grad_a, bias_grad, *constants):
     """δ from ``x`` (the output or the input, as the activation needs) and g; Σ_rows δ into bias_grad."""
-    if type(x) is not np.ndarray or x.dtype not in _FLOATS:
+    if type(x) is not np.ndarray or x.dtype not in FLOATS:
         x = _as_data(x)
     if type(grad_a) is not np.ndarray:
         grad_a = np.asarray(grad_a)
@@ -211,7 +108,7 @@ def _run_backward(loop, fallback, x, grad_a, bias_grad, *constants):
                          f"{x.shape}; they must be equal.")
     if bias_grad is not None and bias_grad.shape != (_units(x),):
         _check_vector(bias_grad, _units(x), "bias gradient")
-    if x.dtype in _FLOATS and x.size and (bias_grad is None or _loop_takes(bias_grad, x.dtype)) and _use_compiled():
+    if x.dtype in FLOATS and x.size and (bias_grad is None or _loop_takes(bias_grad, x.dtype)) and _use_compiled():
         if not x.flags.c_contiguous:
             x = np.ascontiguousarray(x)
         if not _loop_takes(grad_a, x.dtype):
@@ -246,7 +143,7 @@ def _rectifier_forward_numpy(x, slope, cap, threshold):
 
 def rectifier_forward(z, bias, slope: float, cap: float, threshold: float) -> np.ndarray:
     """min(v, cap) if v > threshold else slope·(v − threshold), v = z + bias (cap = inf for none)."""
-    return _run_forward(_rectifier_forward_loop, _rectifier_forward_numpy, z, bias, slope, cap, threshold)
+    return run_forward(_rectifier_forward_loop, _rectifier_forward_numpy, z, bias, slope, cap, threshold)
 
 
 @_jit.kernel
@@ -296,7 +193,7 @@ def _exponential_forward_numpy(x, scale, scale_alpha):
 
 def exponential_forward(z, bias, scale: float, scale_alpha: float) -> np.ndarray:
     """scale·v if v > 0 else scale·α·(e^v − 1), v = z + bias."""
-    return _run_forward(_exponential_forward_loop, _exponential_forward_numpy, z, bias, scale, scale_alpha)
+    return run_forward(_exponential_forward_loop, _exponential_forward_numpy, z, bias, scale, scale_alpha)
 
 
 @_jit.kernel
@@ -348,7 +245,7 @@ def _tanh_forward_numpy(x):
 
 
 def tanh_forward(z, bias) -> np.ndarray:
-    return _run_forward(_tanh_forward_loop, _tanh_forward_numpy, z, bias)
+    return run_forward(_tanh_forward_loop, _tanh_forward_numpy, z, bias)
 
 
 @_jit.kernel
@@ -372,7 +269,7 @@ def _sigmoid_forward_numpy(x):
 
 
 def sigmoid_forward(z, bias) -> np.ndarray:
-    return _run_forward(_sigmoid_forward_loop, _sigmoid_forward_numpy, z, bias)
+    return run_forward(_sigmoid_forward_loop, _sigmoid_forward_numpy, z, bias)
 
 
 @_jit.kernel
@@ -438,7 +335,7 @@ def sum_rows(delta, bias_grad: np.ndarray) -> None:
         delta = np.asarray(delta)
     if bias_grad.shape != (_units(delta),):
         _check_vector(bias_grad, _units(delta), "bias gradient")
-    if (delta.dtype in _FLOATS and delta.size and delta.flags.c_contiguous and _loop_takes(bias_grad, delta.dtype)
+    if (delta.dtype in FLOATS and delta.size and delta.flags.c_contiguous and _loop_takes(bias_grad, delta.dtype)
             and _use_compiled()):
         _sum_rows_loop.compiled(_rows(delta), bias_grad)
     else:

@@ -81,6 +81,11 @@ def run_forward(loop, fallback, z, bias, *constants):
 
     The constants are Python floats: both paths compute in float64 and round once on storing.
     """
+    if (type(z) is np.ndarray and z.ndim == 2 and z.dtype in FLOATS and z.flags.c_contiguous and len(z)
+            and (bias is None or (bias.shape == (z.shape[1],) and _loop_takes(bias, z.dtype))) and _use_compiled()):
+        out = np.empty_like(z)  # the common case (a Dense layer's own z), checked in one expression
+        loop.compiled(z, bias, out, *constants)
+        return out
     if type(z) is not np.ndarray or z.dtype not in FLOATS:
         z = _as_data(z)
     if bias is not None and bias.shape != (_units(z),):
@@ -99,6 +104,13 @@ def run_forward(loop, fallback, z, bias, *constants):
 
 def _run_backward(loop, fallback, x, grad_a, bias_grad, *constants):
     """δ from ``x`` (the output or the input, as the activation needs) and g; Σ_rows δ into bias_grad."""
+    if (type(x) is np.ndarray and x.ndim == 2 and x.dtype in FLOATS and x.flags.c_contiguous and len(x)
+            and type(grad_a) is np.ndarray and grad_a.shape == x.shape and _loop_takes(grad_a, x.dtype)
+            and (bias_grad is None or (bias_grad.shape == (x.shape[1],) and _loop_takes(bias_grad, x.dtype)))
+            and _use_compiled()):
+        delta = np.empty_like(x)  # the common case, checked in one expression
+        loop.compiled(x, grad_a, delta, bias_grad, *constants)
+        return delta
     if type(x) is not np.ndarray or x.dtype not in FLOATS:
         x = _as_data(x)
     if type(grad_a) is not np.ndarray:

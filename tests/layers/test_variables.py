@@ -62,3 +62,13 @@ def test_model_variables_collect_every_layer_in_order():
     assert len(model.variables) == len(model.weights) == 12
     assert all(np.array_equal(np.asarray(v), w) for v, w in zip(model.variables, model.weights))
     assert "dense/kernel" in repr(model.layers[2].variables[0])
+
+
+def test_tf_keras_2_updates_lists_the_moving_statistics_with_a_warning():
+    model = bn_model()
+    with pytest.warns(DeprecationWarning, match=r"layer.updates is tf.keras 2 API: the moving statistics are updated "
+                                                r"during fit without running anything"):
+        updates = model.layers[1].updates  # HOML2: bn1.updates
+    assert [v.name for v in updates] == ["moving_mean", "moving_variance"]
+    with pytest.warns(DeprecationWarning):
+        assert model.layers[2].updates == []

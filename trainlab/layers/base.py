@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -182,6 +183,19 @@ class Layer:
     @property
     def non_trainable_variables(self) -> list[LayerVariable]:
         return [variable for variable in self.variables if not variable.trainable]
+
+    @property
+    def updates(self) -> list[LayerVariable]:
+        """tf.keras 2's ``layer.updates`` (HOML2 prints ``bn1.updates``), deprecated.
+
+        The variables the forward pass itself updates in training mode (BatchNormalization's
+        moving mean and variance); there is nothing to run by hand, as in Keras 3, which
+        removed the property.
+        """
+        warnings.warn("layer.updates is tf.keras 2 API: the moving statistics are updated during fit without "
+                      "running anything; to see them use layer.non_trainable_variables.", DeprecationWarning,
+                      stacklevel=2)
+        return [LayerVariable(self, name) for name in self.state]
 
     def get_weights(self) -> list[np.ndarray]:
         return [w.copy() for w in self.weights]

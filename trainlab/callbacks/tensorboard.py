@@ -118,7 +118,7 @@ class TensorBoard(Callback):
             if value != empty and value is not None:
                 raise ValueError(f"{name}={value!r}: trainlab has no profiler or embedding projector to feed; "
                                  f"leave {name} at {empty!r}.")
-        self.log_dir = Path(log_dir)
+        self.log_dir = str(log_dir)  # a string, as Keras keeps it
         self.histogram_freq = histogram_freq
         self.write_graph = write_graph
         self.write_images = bool(write_images)
@@ -130,7 +130,7 @@ class TensorBoard(Callback):
 
     def _writer(self, split: str):
         if split not in self._writers:
-            self._writers[split] = summary_writer(self.log_dir / split)
+            self._writers[split] = summary_writer(Path(self.log_dir) / split)
         return self._writers[split]
 
     def on_train_begin(self, logs=None):

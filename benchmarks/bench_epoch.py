@@ -1,18 +1,18 @@
-"""Time one training epoch of the notes' reference network: trainlab, PyTorch eager, GEMM floor.
+"""Per-epoch training time of issue 9's networks: trainlab, PyTorch eager and the GEMM floor.
 
-All three are measured in one run, interleaved epoch by epoch so that a change in machine load
-hits them alike, with the same BLAS thread count, the same initial weights and the same batches
-(one seeded permutation per epoch). The "GEMM floor" is the time of exactly the epoch's matrix
-products alone — per batch the three forward products, the three weight gradients and the two
-input gradients (the first layer's input gradient is not needed) — in NumPy with ``out=`` into
-preallocated arrays, including the last partial batch. Each cell is the fastest of ``--epochs``
-timed epochs (the median is shown beside it); ratios compare fastest with fastest.
+For each network (``_networks.CASES``), batch size and optimizer, trainlab and PyTorch train the
+same network from the same initial weights on the same batches for ``--epochs`` epochs, and the
+GEMM floor replays the epoch's matrix products alone. Everything for one network and batch size
+is interleaved epoch by epoch (every optimizer's trainlab epoch, its PyTorch epoch, the floor),
+so a change in machine load hits all of them alike, and the ratios in a row come from one run.
 
-On a machine shared with other work, wall-clock times with several BLAS threads are unreliable
-(a busy core stalls every multi-threaded GEMM); ``--threads 1 --clock cpu`` measures process CPU
-time instead, which such load barely disturbs. The report records the load average.
+Times are process CPU seconds with one BLAS thread (``--clock wall`` and ``--threads N`` for an
+idle machine). Every epoch is reported, not the fastest: the ratios use the mean of epochs 2 to
+N, because what issue 9 found is that Adam's epochs grow after the first (subnormal moments).
 
-    python benchmarks/bench_epoch.py --batch-sizes 32 256 --epochs 3 --out docs/BENCHMARKS.md
+    python benchmarks/bench_epoch.py                                  # every network, 4 epochs
+    python benchmarks/bench_epoch.py --cases reference --epochs 4 --out docs/BENCHMARKS.md
+    python benchmarks/bench_epoch.py --cases selu100 elu20 --samples 10000   # shorter epochs
 """
 from __future__ import annotations
 
@@ -26,36 +26,28 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HIDDEN, N_CLASSES, build_torch_model, build_trainlab_model, machine_facts  # noqa: E402
-from _common import reference_training_set  # noqa: E402
+from _common import machine_facts  # noqa: E402
+from _networks import CASES, GemmFloor, build_torch, build_trainlab, load_data  # noqa: E402
 from _report import write_section  # noqa: E402
 
-SECTION = "bench_epoch"
-
-
-def epoch_order(seed: int, n: int) -> np.ndarray:
-    return np.random.default_rng(seed).permutation(n)
-
-
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
-clock = time.perf_counter
 
 
-def trainlab_epoch(model, x, y, batch_size: int, seed: int) -> tuple[float, float]:
-    """Seconds for ``model.fit`` of one epoch (validation of the inputs included), and its loss."""
-    model.shuffle_rng = np.random.default_rng(seed)  # the same permutation as epoch_order(seed)
+def trainlab_epoch(model, x, y, batch_size: int, seed: int, clock) -> tuple[float, float]:
+    """Seconds for ``model.fit`` of one epoch (input checks and shuffling included), and its loss."""
+    model.shuffle_rng = np.random.default_rng(seed)  # the permutation torch_epoch uses too
     start = clock()
     history = model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)
     return clock() - start, history.history["loss"][-1]
 
 
-def torch_epoch(model, optimizer, x, y, batch_size: int, seed: int) -> tuple[float, float]:
+def torch_epoch(model, optimizer, x, y, batch_size: int, seed: int, clock) -> tuple[float, float]:
     """Seconds for one eager epoch written as PyTorch code usually is, and its running loss."""
     import torch
     import torch.nn.functional as F
 
     start = clock()
-    order = torch.from_numpy(epoch_order(seed, len(x)))
+    order = torch.from_numpy(np.random.default_rng(seed).permutation(len(x)))
     loss_sum, correct = 0.0, 0
     model.train()
     for begin in range(0, len(x), batch_size):
@@ -71,151 +63,155 @@ def torch_epoch(model, optimizer, x, y, batch_size: int, seed: int) -> tuple[flo
     return clock() - start, loss_sum / len(x)
 
 
-class GemmFloor:
-    """The epoch's matrix products alone, into preallocated arrays of every batch shape."""
+def run_case(case, batch_size, optimizers, x, y, args, torch) -> dict:
+    """Per-epoch seconds of every optimizer in trainlab and PyTorch, and of the floor."""
+    clock = CLOCKS[args.clock]
+    runs = {}
+    for name in optimizers:
+        model = build_trainlab(case, name)
+        twin = build_torch(case, name, model) if torch is not None else None
+        # Warm-up on a slice: compilation and first-call allocations stay out of the timings.
+        model.fit(x[:2048], y[:2048], batch_size=batch_size, epochs=1, verbose=0)
+        if twin is not None:
+            torch_epoch(*twin, args.x_torch[:2048], args.y_torch[:2048], batch_size, 0, clock)
+        runs[name] = {"model": model, "twin": twin, "trainlab": [], "torch": [], "loss": {}}
+    floor = GemmFloor(runs[optimizers[0]]["model"], len(x), batch_size, np.random.default_rng(0))
+    floor.epoch(clock)
+    floor_times = []
+    for epoch in range(args.epochs):
+        seed = 1000 + epoch
+        for name, run in runs.items():
+            seconds, loss = trainlab_epoch(run["model"], x, y, batch_size, seed, clock)
+            run["trainlab"].append(seconds)
+            run["loss"].setdefault("trainlab", loss)
+            if run["twin"] is not None:
+                seconds, loss = torch_epoch(*run["twin"], args.x_torch, args.y_torch, batch_size, seed, clock)
+                run["torch"].append(seconds)
+                run["loss"].setdefault("torch", loss)
+        floor_times.append(floor.epoch(clock))
+        print(f"{case.name} batch {batch_size} epoch {epoch + 1}: " + "; ".join(
+            f"{name} trainlab {run['trainlab'][-1]:.2f}s" + (f" torch {run['torch'][-1]:.2f}s" if run["torch"] else "")
+            for name, run in runs.items()) + f"; floor {floor_times[-1]:.2f}s", flush=True)
+    return {"runs": runs, "floor": floor_times}
 
-    def __init__(self, n: int, batch_size: int, n_inputs: int, rng: np.random.Generator):
-        widths = (n_inputs, *HIDDEN, N_CLASSES)
-        self.kernels = [rng.standard_normal((a, b), dtype=np.float32) for a, b in zip(widths, widths[1:])]
-        self.kernel_grads = [np.empty_like(k) for k in self.kernels]
-        sizes = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
-        self.batches = sizes
-        self.buffers = {size: self._buffers(size, widths, rng) for size in set(sizes)}
 
-    @staticmethod
-    def _buffers(size, widths, rng):
-        activations = [rng.standard_normal((size, w), dtype=np.float32) for w in widths]
-        deltas = [rng.standard_normal((size, w), dtype=np.float32) for w in widths[1:]]
-        return activations, deltas
+def subnormal_share(arrays) -> float:
+    """Fraction of the values in ``arrays`` that are subnormal (nonzero, below the smallest normal)."""
+    arrays = [np.asarray(a) for a in arrays if np.asarray(a).dtype.kind == "f" and np.asarray(a).size > 1]
+    if not arrays:
+        return 0.0
+    count = sum(int(np.count_nonzero((np.abs(a) < np.finfo(a.dtype).tiny) & (a != 0))) for a in arrays)
+    return count / sum(a.size for a in arrays)
 
-    def epoch(self) -> float:
-        kernels, kernel_grads, buffers = self.kernels, self.kernel_grads, self.buffers
-        matmul = np.matmul
-        start = clock()
-        for size in self.batches:
-            acts, deltas = buffers[size]
-            for layer, kernel in enumerate(kernels):  # forward
-                matmul(acts[layer], kernel, out=acts[layer + 1])
-            for layer in range(len(kernels) - 1, -1, -1):  # backward
-                matmul(acts[layer].T, deltas[layer], out=kernel_grads[layer])
-                if layer:
-                    matmul(deltas[layer], kernels[layer].T, out=deltas[layer - 1])
-        return clock() - start
+
+def state_subnormals(run) -> str:
+    """Subnormal share of the optimizer state at the end: trainlab's slots / PyTorch's buffers."""
+    shares = [subnormal_share(v for k, v in run["model"].optimizer.get_state().items() if not k.startswith("_"))]
+    if run["twin"] is not None:
+        shares.append(subnormal_share(t.numpy() for state in run["twin"][1].state.values() for t in state.values()
+                                      if hasattr(t, "numpy")))
+    return " / ".join(f"{share:.1%}" for share in shares)
+
+
+def later(values: list[float]) -> float:
+    """Mean of epochs 2..N (epoch 1 alone when only one was run)."""
+    return statistics.mean(values[1:] if len(values) > 1 else values)
+
+
+def per_epoch(values) -> str:
+    return " / ".join(f"{v:.2f}" for v in values) if values else "—"
+
+
+def report(case, results: dict, source: str, args, loads) -> str:
+    span = f"epochs 2–{args.epochs}" if args.epochs > 1 else "epoch 1"
+    lines = [
+        f"### {case.name}: {case.description}",
+        "",
+        f"`python benchmarks/bench_epoch.py --cases {case.name} --epochs {args.epochs}"
+        f"{f' --samples {args.samples}' if args.samples else ''} --threads {args.threads} --clock {args.clock}`: "
+        f"{'process CPU' if args.clock == 'cpu' else 'elapsed'} seconds per epoch, every epoch listed; ratios "
+        f"compare the means of {span}. Data: {source}, {results['n']:,} training samples, shuffled. "
+        f"Load average (1 min) before / after: {loads[0]:.2f} / {loads[1]:.2f}.",
+        "",
+        "| batch | optimizer | trainlab (s) | PyTorch eager (s) | GEMM floor (s) | trainlab / PyTorch | trainlab / floor "
+        "| first-epoch loss trainlab / PyTorch | subnormal state at the end, trainlab / PyTorch |",
+        "|---:|---|---|---|---|---:|---:|---|---|",
+    ]
+    ratios = []
+    for batch_size, result in results["batches"].items():
+        floor = result["floor"]
+        for name, run in result["runs"].items():
+            torch_ratio = f"{later(run['trainlab']) / later(run['torch']):.2f}×" if run["torch"] else "—"
+            losses = " / ".join(f"{run['loss'][k]:.4f}" for k in ("trainlab", "torch") if k in run["loss"])
+            lines.append(f"| {batch_size} | {name} | {per_epoch(run['trainlab'])} | {per_epoch(run['torch'])} | "
+                         f"{per_epoch(floor)} | {torch_ratio} | {later(run['trainlab']) / later(floor):.2f}× | {losses} | "
+                         f"{state_subnormals(run)} |")
+        base = result["runs"].get("sgd-momentum")
+        if base is not None and len(result["runs"]) > 1:
+            for name, run in result["runs"].items():
+                if name != "sgd-momentum":
+                    torch_side = (f"{later(run['torch']) / later(base['torch']):.2f}×" if run["torch"] else "—")
+                    ratios.append(f"| {batch_size} | {name} | {later(run['trainlab']) / later(base['trainlab']):.2f}× "
+                                  f"| {torch_side} |")
+    if ratios:
+        lines += ["", f"Cost of the optimizer, {span} (issue 9 target: Adam and Nadam ≤ 1.15× SGD-momentum):", "",
+                  "| batch | optimizer | trainlab: × SGD-momentum | PyTorch: × SGD-momentum |", "|---:|---|---:|---:|",
+                  *ratios]
+    return "\n".join(lines) + "\n"
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 256], help="default: 32 256")
-    parser.add_argument("--epochs", type=int, default=3, help="timed epochs per framework and batch size (default 3)")
-    parser.add_argument("--threads", type=int, default=os.cpu_count(),
-                        help="BLAS threads for NumPy and torch.set_num_threads (default: all cores)")
-    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
-                        help="wall: elapsed time (default); cpu: process CPU time, only with --threads 1")
+    parser.add_argument("--cases", nargs="+", choices=sorted(CASES), default=list(CASES))
+    parser.add_argument("--batch-sizes", type=int, nargs="+", help="override every case's batch sizes")
+    parser.add_argument("--optimizers", nargs="+", help="override every case's optimizers")
+    parser.add_argument("--epochs", type=int, default=4, help="timed epochs (default 4)")
+    parser.add_argument("--samples", type=int, help="train on the first N samples only (shorter epochs)")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS threads and torch threads (default 1)")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
+                        help="cpu: process CPU time (default, needs --threads 1); wall: elapsed time")
+    parser.add_argument("--cifar10", action="store_true", help="real CIFAR-10 for elu20 (else random data)")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch")
-    parser.add_argument("--out", type=Path, help="(re)write the epoch table section of this Markdown file")
+    parser.add_argument("--out", type=Path, help="(re)write each network's section of this Markdown file")
     args = parser.parse_args(argv)
-    if args.epochs < 1 or args.threads < 1 or min(args.batch_sizes) < 1:
-        parser.error("--epochs, --threads and every batch size must be >= 1")
     if args.clock == "cpu" and args.threads != 1:
         parser.error("--clock cpu sums the CPU time of every thread; use it with --threads 1")
     return args
 
 
-def run(args) -> str:
-    global clock
+def main(argv=None) -> None:
     from threadpoolctl import threadpool_limits
 
-    clock = CLOCKS[args.clock]
-    load_before = os.getloadavg()
-
-    x, y, source = reference_training_set()
-    print(f"data: {source}; x {x.shape} {x.dtype}", flush=True)
+    args = parse_args(argv)
     torch = None
     if not args.no_torch:
         try:
             import torch
-        except ImportError:
-            print("torch is not importable: PyTorch column skipped", flush=True)
-    results = []
-    with threadpool_limits(limits=args.threads):
-        if torch is not None:
+
             torch.set_num_threads(args.threads)
-            x_torch, y_torch = torch.from_numpy(x.reshape(len(x), -1)), torch.from_numpy(y)
-        for batch_size in args.batch_sizes:
-            model = build_trainlab_model()
-            torch_pair = build_torch_model(model) if torch is not None else None
-            floor = GemmFloor(len(x), batch_size, x[0].size, np.random.default_rng(0))
-            # Warm-up on a slice: first-call costs (allocation, any JIT) stay out of the timings.
-            model.fit(x[:4096], y[:4096], batch_size=batch_size, epochs=1, verbose=0)
-            if torch_pair is not None:
-                torch_epoch(*torch_pair, x_torch[:4096], y_torch[:4096], batch_size, seed=0)
-            floor.epoch()
-            times = {"trainlab": [], "torch": [], "gemm": []}
-            losses = {}
-            for epoch in range(args.epochs):
-                seed = 1000 + epoch
-                seconds, loss = trainlab_epoch(model, x, y, batch_size, seed)
-                times["trainlab"].append(seconds)
-                losses.setdefault("trainlab", loss)
-                if torch_pair is not None:
-                    seconds, loss = torch_epoch(*torch_pair, x_torch, y_torch, batch_size, seed)
-                    times["torch"].append(seconds)
-                    losses.setdefault("torch", loss)
-                times["gemm"].append(floor.epoch())
-                print(f"batch {batch_size} epoch {epoch}: " + ", ".join(
-                    f"{name} {values[-1]:.3f}s" for name, values in times.items() if values), flush=True)
-            results.append((batch_size, times, losses))
-    return format_report(results, args, source, (load_before, os.getloadavg()))
-
-
-def format_report(results, args, source, loads) -> str:
-    def cell(values):
-        return f"{min(values):.3f} ({statistics.median(values):.3f})" if values else "—"
-
-    def ratio(a, b):
-        return f"{min(a) / min(b):.2f}×" if a and b else "—"
-
-    lines = [
-        f"## One training epoch of the reference network ({args.threads} BLAS thread{'s' if args.threads > 1 else ''}, {args.clock} clock)",
-        "",
-        "Flatten → Dense(300, relu, he_normal) → Dense(100, relu, he_normal) → Dense(10, softmax), "
-        "SGD(0.01, momentum 0.9), sparse categorical cross-entropy + accuracy, 55,000 images, shuffled. "
-        f"Seconds per epoch ({'elapsed' if args.clock == 'wall' else 'process CPU time'}): fastest of "
-        f"{args.epochs} (median in parentheses), all measured in one run of "
-        f"`python benchmarks/bench_epoch.py --batch-sizes {' '.join(map(str, args.batch_sizes))} "
-        f"--epochs {args.epochs} --threads {args.threads} --clock {args.clock}`.",
-        "",
-        f"- data: {source}",
-        f"- BLAS threads (NumPy) = torch.set_num_threads = {args.threads}",
-        f"- load average (1 min) before / after the run: {loads[0][0]:.2f} / {loads[1][0]:.2f}",
-    ]
-    lines += [f"- {key}: {value}" for key, value in machine_facts().items()]
-    lines += [
-        "",
-        "| batch | trainlab (s) | PyTorch eager (s) | Keras | GEMM floor (s) | trainlab / PyTorch "
-        "| trainlab / GEMM floor | first-epoch loss trainlab / PyTorch |",
-        "|---:|---:|---:|---|---:|---:|---:|---|",
-    ]
-    for batch_size, times, losses in results:
-        loss_cell = " / ".join(f"{losses[k]:.4f}" for k in ("trainlab", "torch") if k in losses)
-        lines.append(
-            f"| {batch_size} | {cell(times['trainlab'])} | {cell(times['torch'])} | not installed "
-            f"| {cell(times['gemm'])} | {ratio(times['trainlab'], times['torch'])} "
-            f"| {ratio(times['trainlab'], times['gemm'])} | {loss_cell} |")
-    lines += ["", "Same initial weights and same batches in both frameworks, so the first-epoch losses "
-              "agree up to float32 rounding."]
-    return "\n".join(lines) + "\n"
-
-
-def main(argv=None) -> None:
-    args = parse_args(argv)
-    report = run(args)
-    print(report)
-    if args.out:
-        section = f"{SECTION} threads={args.threads} clock={args.clock}"  # one section per setting
-        write_section(args.out, section, report)
-        print(f"wrote the {section} section of {args.out}")
+        except ImportError:
+            print("torch is not importable: PyTorch columns skipped", flush=True)
+    facts = "\n".join(f"- {key}: {value}" for key, value in machine_facts().items())
+    print(facts, flush=True)
+    data = {}
+    with threadpool_limits(limits=args.threads):
+        for name in args.cases:
+            case = CASES[name]
+            if case.data not in data:
+                data[case.data] = load_data(case.data, args.samples, args.cifar10)
+            x, y, source = data[case.data]
+            if torch is not None:
+                args.x_torch, args.y_torch = torch.from_numpy(x.reshape(len(x), -1)), torch.from_numpy(y)
+            load_before = os.getloadavg()[0]
+            results = {"n": len(x), "batches": {}}
+            for batch_size in args.batch_sizes or case.batch_sizes:
+                results["batches"][batch_size] = run_case(case, batch_size, args.optimizers or case.optimizers,
+                                                          x, y, args, torch)
+            text = report(case, results, source, args, (load_before, os.getloadavg()[0]))
+            print(text, flush=True)
+            if args.out:
+                write_section(args.out, f"bench_epoch case={name}", text + "\nMachine:\n\n" + facts + "\n")
 
 
 if __name__ == "__main__":

@@ -11,13 +11,19 @@ plain SGD and to ``torch.optim``'s same optimizer (when torch is importable).
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 
 from trainlab import _jit, optimizers
 from trainlab.optimizers.flat import FlatLayout
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import write_section  # noqa: E402
 
 SHAPES = [(784, 300), (300,), (300, 100), (100,), (100, 10), (10,)]
 CONFIGS = {  # label: (trainlab optimizer, torch.optim factory)
@@ -81,6 +87,7 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--torch-threads", type=int, default=1,
                         help="torch intra-op threads (default 1: the trainlab kernels are single-threaded)")
+    parser.add_argument("--out", type=Path, help="rewrite this file's bench_optimizer_step section")
     args = parser.parse_args(argv)
     try:
         import torch
@@ -100,18 +107,24 @@ def main(argv=None) -> None:
     header = f"| optimizer | {first} (µs/step) | × SGD |" + "".join(f" {mode} (µs/step) |" for mode in list(modes)[1:])
     if torch_times:
         header += f" torch {torch.__version__} (µs/step) | {first} × torch |"
-    print(f"Optimizer step, reference network ({sum(int(np.prod(s)) for s in SHAPES):,} float32 parameters in "
-          f"{len(SHAPES)} tensors); median of 5 rounds × {args.repeats} steps"
-          + (f"; torch with {args.torch_threads} thread(s)" if torch_times else "") + ".\n")
-    print(header)
-    print("|" + "---|" * (header.count("|") - 1))
+    lines = ["## Optimizer step cost (issue 9)", "",
+             f"`python benchmarks/bench_optimizer_step.py --repeats {args.repeats}`: one step on the reference "
+             f"network's parameters ({sum(int(np.prod(s)) for s in SHAPES):,} float32 values in {len(SHAPES)} tensors, "
+             f"all in cache), median of 5 rounds × {args.repeats} steps"
+             + (f", torch with {args.torch_threads} thread(s)" if torch_times else "")
+             + f"; load average (1 min) at the end {os.getloadavg()[0]:.2f}.", "", header,
+             "|" + "---|" * (header.count("|") - 1)]
     for label, times in results.items():
         main_time = times[first]
         row = f"| {label} | {main_time * 1e6:.0f} | {main_time / sgd:.2f} |"
         row += "".join(f" {times[mode] * 1e6:.0f} |" for mode in list(modes)[1:])
         if torch_times:
             row += f" {torch_times[label] * 1e6:.0f} | {main_time / torch_times[label]:.2f} |"
-        print(row)
+        lines.append(row)
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        write_section(args.out, "bench_optimizer_step", text)
 
 
 if __name__ == "__main__":

@@ -70,7 +70,7 @@ def test_every_verdict_branch():
                            ("none", [None] * 5)), "base", "max")
     assert [results[k].verdict for k in ("up", "down", "noise", "same", "one", "none")] == [
         "better", "worse", "not distinguishable at n = 5", "not distinguishable at n = 5 (identical on every seed)",
-        "not testable at n = 1", "no pairs"]
+        "not testable at n = 1", "no final run finished ok"]
     assert results["up"].significant and results["down"].significant and not results["noise"].significant
     assert results["one"].p is None and results["one"].mean == pytest.approx(0.1) and results["none"].mean is None
     # four testable comparisons share Holm's family; n = 1 and n = 0 are not in it
@@ -81,6 +81,11 @@ def test_a_smaller_value_is_better_when_the_goal_is_min():
     results = compare(arms(("base", [10, 11, 12, 10, 11]), ("fast", [5, 6, 6, 5, 4]), ("slow", [20, 22, 21, 19, 23])),
                       "base", "min", words=("faster", "slower"))
     assert (results["fast"].verdict, results["slow"].verdict) == ("faster", "slower")
+
+
+def test_disjoint_seeds_give_no_pairs():
+    results = compare({"base": {1: 0.8, 2: 0.81}, "arm": {3: 0.85, 4: 0.86}}, "base", "max")
+    assert (results["arm"].verdict, results["arm"].n, results["arm"].dropped) == ("no pairs", 0, [1, 2, 3, 4])
 
 
 def test_a_seed_the_baseline_lacks_is_dropped_and_n_says_so():

@@ -141,7 +141,7 @@ def comparison_figure(summary: dict) -> bytes | None:
         values = np.array([v if finite(v) else np.nan for v in arm.per_seed[key]], dtype=float)
         left.scatter(values, row + _seed_offsets(len(values)), s=12, color=arm_style(row)["color"], zorder=3)
         if np.isfinite(values).any():
-            left.plot([np.nanmean(values)] * 2, [row - 0.3, row + 0.3], color="black", linewidth=1.5)
+            left.plot([np.nanmean(values)] * 2, [row - 0.3, row + 0.3], color="black", linestyle="-", linewidth=1.5)
         comparison = summary["quality"].get(arm.name)
         if comparison is None or comparison.mean is None:
             continue
@@ -149,7 +149,8 @@ def comparison_figure(summary: dict) -> bytes | None:
         right.scatter(comparison.differences, row + _seed_offsets(comparison.n), s=10, color=colour, alpha=0.45,
                       zorder=2)
         if comparison.low is not None:
-            right.plot([comparison.low, comparison.high], [row, row], color=colour, linewidth=2.5, zorder=3)
+            right.plot([comparison.low, comparison.high], [row, row], color=colour, linestyle="-", linewidth=2.5,
+                       zorder=3)
         right.scatter([comparison.mean], [row], marker="D", s=28, color=colour, zorder=4)
     _rows(left, labels)
     left.set_xlabel(f"test {base} (dots: seeds; bar: mean)")
@@ -179,7 +180,8 @@ def speed_figure(summary: dict) -> bytes | None:
         missed = [o for e, o in zip(epochs, offsets) if e is None]
         if hit:
             axes.scatter([e for e, _ in hit], [row + o for _, o in hit], s=14, color=arm_style(row)["color"], zorder=3)
-            axes.plot([np.mean([e for e, _ in hit])] * 2, [row - 0.3, row + 0.3], color="black", linewidth=1.5)
+            axes.plot([np.mean([e for e, _ in hit])] * 2, [row - 0.3, row + 0.3], color="black", linestyle="-",
+                      linewidth=1.5)
         if missed:
             axes.scatter([summary["budget"]] * len(missed), [row + o for o in missed], marker="x", s=24,
                          color="#b42318")

@@ -210,6 +210,8 @@ def compare_pairs(pairs: dict[str, tuple[dict, dict]], goal: str, alpha: float =
             result.mean = float(np.mean(differences))
         if len(differences) >= 2:
             result.p, result.method = t_test(differences)
+        elif not any(finite(v) for v in values.values()):
+            result.verdict, result.dropped = "no final run finished ok", []
         else:
             result.verdict = "no pairs" if not differences else "not testable at n = 1"
         results[name] = result

@@ -236,8 +236,12 @@ def failures(records: list[dict]) -> list[tuple]:
     failed = [r for r in records if r["status"] != "ok"]
     if not failed:
         return []
-    body = [[r["key"], r["status"], (r["error"] or "").strip().splitlines()[-1][:160]] for r in failed]
+    body = [[r["key"], r["status"], _shorten((r["error"] or "").strip().splitlines()[-1])] for r in failed]
     return [("h2", "Runs that did not finish ok"), ("table", ["run", "status", "error"], body)]
+
+
+def _shorten(text: str, limit: int = 240) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def provenance(study: Study, records: list[dict], sessions: list[dict], summary: dict) -> tuple:

@@ -157,7 +157,7 @@ def comparison_figure(summary: dict) -> bytes | None:
     _rows(right, labels)
     right.tick_params(labelleft=False)
     right.axvline(0, color="black", linewidth=0.8)
-    right.set_xlabel(f"Δ test {base} vs {summary['baseline']} (arm − baseline, per seed)")
+    right.set_xlabel(f"Δ test {base} vs {summary['baseline']} (paired by seed)")
     right.set_title("paired difference, Holm-consistent t interval", fontsize="medium")
     return to_png(figure)
 
@@ -190,8 +190,6 @@ def speed_figure(summary: dict) -> bytes | None:
     axes.set_xlim(0, summary["budget"] * 1.05)
     goal = "≥" if summary["goal"] == "max" else "≤"
     axes.set_xlabel(f"epochs until {summary['metric']} {goal} {summary['target']}")
-    axes.set_title("dots: seeds; bar: mean of the seeds that reached it; ×: never reached (at the budget)",
-                   fontsize="small")
     return to_png(figure)
 
 
@@ -277,22 +275,28 @@ MAX_CURVE_ARMS = 24
 CURVES = ("learning_curves", "learning_rate", "tuning")
 
 STANDARD = {
-    "comparison": ("Per-seed test values and paired differences to the baseline", comparison_figure),
-    "learning_curves": ("Learning curves", learning_curves),
-    "speed": ("Epochs to the target, per seed", speed_figure),
-    "learning_rate": ("Learning rate applied", learning_rate_curves),
-    "tuning": ("Tuning", tuning_curves),
+    "comparison": ("Per-seed values and paired differences", "Per-seed test values (bar: mean) and paired differences to the baseline (diamond: mean; "
+                   "line: Holm-consistent t interval; green better, red worse, grey not distinguishable)",
+                   comparison_figure),
+    "learning_curves": ("Learning curves", "Learning curves of the final runs (line: mean over seeds; shaded: range over seeds)",
+                        learning_curves),
+    "speed": ("Epochs to the target", "Epochs to the target per seed (bar: mean of the seeds that reached it; ×: never reached, drawn "
+              "at the budget)", speed_figure),
+    "learning_rate": ("Learning rate", "Learning rate the optimizer applied (per step for scheduled arms, per epoch otherwise)",
+                      learning_rate_curves),
+    "tuning": ("Tuning", "Tuning runs: best validation score per grid value (tuning seed; missing points diverged)",
+               tuning_curves),
 }
 
 
-def standard_figures(summary: dict) -> dict[str, tuple[str, bytes]]:
-    """``{file stem: (caption, PNG bytes)}`` for every standard figure the records can draw (the
-    curve figures only up to :data:`MAX_CURVE_ARMS` arms)."""
+def standard_figures(summary: dict) -> dict[str, tuple[str, str, bytes]]:
+    """``{file stem: (heading, caption, PNG bytes)}`` for every standard figure the records can
+    draw (the curve figures only up to :data:`MAX_CURVE_ARMS` arms)."""
     drawn = {}
-    for stem, (caption, draw) in STANDARD.items():
+    for stem, (heading, caption, draw) in STANDARD.items():
         if stem in CURVES and len(summary["arms"]) > MAX_CURVE_ARMS:
             continue
         png = draw(summary)
         if png is not None:
-            drawn[stem] = (caption, png)
+            drawn[stem] = (heading, caption, png)
     return drawn

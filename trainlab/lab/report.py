@@ -41,8 +41,8 @@ def blocks(study: Study, records: list[dict], sessions: list[dict]) -> tuple[lis
                tables.quality(summary, table),
                ("h2", "Speed: epochs and optimizer steps to the target"), *tables.speed(summary, table),
                ("h2", "Other measurements"), tables.other(summary, table), *tables.failures(records)]
-    for stem, (caption, png) in plots.standard_figures(summary).items():
-        content += [("h2", caption), ("figure", stem, caption, png)]
+    for stem, (heading, caption, png) in plots.standard_figures(summary).items():
+        content += [("h2", heading), ("figure", stem, caption, png)]
     if len(summary["arms"]) > plots.MAX_CURVE_ARMS:
         content.append(("p", f"The per-arm curve figures (learning curves, learning rates, tuning) are left out: "
                              f"with {len(summary['arms'])} arms their lines could not be told apart. The per-epoch "
@@ -71,7 +71,7 @@ def to_markdown(content: list[tuple]) -> str:
             lines += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
             lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in body] + [""]
         elif kind == "figure":
-            lines += [f"![{block[2]}](figures/{block[1]}.png)", ""]
+            lines += [f"![{block[2]}](figures/{block[1]}.png)", "", f"*{block[2]}*", ""]
     return "\n".join(lines)
 
 

@@ -47,7 +47,8 @@ def recompute(records: list[dict], arm: str, baseline: str = "sgd", target: floa
     if arm != baseline:
         differences = [finals[s]["test"]["accuracy"] - base[s]["test"]["accuracy"] for s in seeds]
         row.update(diff_test_accuracy_n=str(len(seeds)), diff_test_accuracy_mean=statistics.mean(differences),
-                   diff_test_accuracy_p=scipy_stats.ttest_rel(test, [base[s]["test"]["accuracy"] for s in seeds]).pvalue)
+                   diff_test_accuracy_p=scipy_stats.ttest_rel(
+                       test, [base[s]["test"]["accuracy"] for s in seeds]).pvalue)
     if epochs:
         row["epochs_to_target_mean"] = statistics.mean(epochs)
         row["steps_to_target_mean"] = statistics.mean(steps)

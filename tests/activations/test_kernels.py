@@ -126,6 +126,29 @@ def test_both_paths_match_plain_formulas_with_bias(name, on):
 
 
 @needs_numba
+def test_training_never_falls_back_when_numba_is_present(monkeypatch):
+    import sys
+
+    softmax_module = sys.modules["trainlab.activations.softmax"]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the NumPy fallback ran although numba is present")
+
+    for module, name in [(kernels, "_rectifier_forward_numpy"), (kernels, "_rectifier_backward_numpy"),
+                         (kernels, "_exponential_forward_numpy"), (kernels, "_exponential_backward_numpy"),
+                         (kernels, "_tanh_forward_numpy"), (kernels, "_tanh_backward_numpy"),
+                         (kernels, "_sum_rows_into"), (softmax_module, "_softmax_rows_numpy"),
+                         (softmax_module, "_sparse_crossentropy_numpy")]:
+        monkeypatch.setattr(module, name, refuse)
+    with _jit.use_numba(True):
+        model = keras.Sequential([layers.Input((4,)), layers.Dense(5, activation="elu"),
+                                  layers.Dense(5, activation="relu"), layers.Dense(5, activation="tanh"),
+                                  layers.Dense(3, activation="softmax")])
+        model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd", metrics=["accuracy"])
+        model.fit(np.ones((6, 4), "float32"), np.array([0, 1, 2, 0, 1, 2]), batch_size=3, epochs=1, verbose=0)
+
+
+@needs_numba
 def test_dense_training_takes_the_compiled_path():
     with _jit.use_numba(True):
         model = keras.Sequential([layers.Input((4,)), layers.Dense(3, activation="selu"),

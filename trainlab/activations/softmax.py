@@ -138,12 +138,17 @@ def sparse_crossentropy_gradient(probabilities: np.ndarray, labels: np.ndarray) 
         return grad, picked
     if labels.dtype.kind not in "iu" or rows and (labels.min() < 0 or labels.max() >= units):
         _raise_bad_label(labels, units)
+    _sparse_crossentropy_numpy(p, labels, grad, picked)
+    return grad, picked
+
+
+def _sparse_crossentropy_numpy(p, labels, grad, picked):
+    rows = len(p)
     every = np.arange(rows)
     d = np.asarray(p, dtype=np.float64) / float(rows)
     d[every, labels] -= 1.0 / rows
     grad[...] = d
     picked[...] = p[every, labels]
-    return grad, picked
 
 
 def _raise_bad_label(labels, units: int):

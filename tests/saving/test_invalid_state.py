@@ -69,8 +69,8 @@ def test_an_optimizer_value_of_the_wrong_type(path):
 # -- weights and layer state ----------------------------------------------------------------------
 def test_a_negative_moving_variance(path):
     hostile.edit_npz(path, "weights.npz", lambda a: a["batch_normalization/moving_variance"].__setitem__(0, -1.0))
-    refuse(path, "layer 'batch_normalization' weight 'moving_variance' holds negative values; a variance is never "
-                 "negative")
+    refuse(path, r"layer 'batch_normalization' weight 'moving_variance' \(as float32\) holds negative values; a "
+                 r"variance is never negative")
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf])
@@ -85,13 +85,32 @@ def test_complex_weights(path):
                  r"real. Save the real part \(np.real\)")
 
 
+@pytest.mark.parametrize("key, value, shown", [("dense/kernel", 1e30, "1e\\+30"), ("dense/bias", -2e19, "2e\\+19")])
+def test_values_whose_square_overflows(path, key, value, shown):
+    hostile.edit_npz(path, "weights.npz", lambda a: a[key].reshape(-1).__setitem__(0, value))
+    refuse(path, f"holds values up to {shown} in magnitude, beyond 1.84e\\+19 \\(√ of the largest float32\\): "
+                 f"squaring them overflows")
+
+
+def test_load_weights_checks_values_before_copying_any(tmp_path):
+    model = hostile.rich_model_file(tmp_path / "m.keras")
+    model.save_weights(tmp_path / "w.zip")
+    hostile.edit_npz(tmp_path / "w.zip", "weights.npz",
+                     lambda a: a["batch_normalization/moving_variance"].__setitem__(0, -1.0))
+    before = model.get_weights()
+    with pytest.raises(ModelFileError, match="moving_variance' \\(as float32\\) holds negative values"):
+        model.load_weights(tmp_path / "w.zip")
+    for now, then in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(now, then)
+
+
 def test_integer_weights(path):
     hostile.edit_npz(path, "weights.npz", lambda a: a.__setitem__("dense/bias", np.zeros(6, "int64")))
     refuse(path, "layer 'dense' weight 'bias' has dtype int64; weights are floating-point arrays")
 
 
 def test_a_weight_that_overflows_when_cast_to_the_layer_dtype(path):
-    hostile.edit_npz(path, "weights.npz", lambda a: a.__setitem__("dense/bias", np.full(6, 1e300)))
+    hostile.edit_npz(path, "weights.npz", lambda a: a.__setitem__("dense/bias", np.full(6, 1e39)))  # float64
     refuse(path, r"layer 'dense' weight 'bias' \(as float32\) holds 6 NaN or infinite values")
 
 

@@ -148,7 +148,7 @@ class EarlyStopping(MonitorCallback):
 
         Raises:
             ValueError: a list whose arrays differ from the model's weights in number, shape or
-                dtype, or that holds NaN or infinite values.
+                dtype, or whose values a model could not use (NaN, infinite, or past √max).
         """
         expected = model.weights
         for key in ("best_weights", "weights_at_end"):
@@ -159,5 +159,7 @@ class EarlyStopping(MonitorCallback):
                                                    for a, e in zip(arrays, expected)):
                 raise ValueError(f"{key} holds {len(arrays)} arrays that do not match the model's {len(expected)} "
                                  f"weights (number, shapes and dtypes must agree)")
-            if not all(np.isfinite(array).all() for array in arrays):
-                raise ValueError(f"{key} holds NaN or infinite values")
+            from trainlab.saving.state import check_values  # the model file's rule for weight values
+
+            for array in arrays:
+                check_values(array, key)

@@ -90,8 +90,10 @@ def _read_header(stream, where: str) -> tuple[tuple[int, ...], bool, np.dtype]:
         shape, fortran_order, dtype = reader(stream)
     except ModelFileError:
         raise
-    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError, OverflowError) as error:
-        raise ModelFileError(f"{where} does not start with a valid .npy header ({error}).") from None
+    except Exception as error:  # noqa: BLE001 - whatever NumPy's parser raises (ValueError, SyntaxError,
+        # tokenize.TokenError, RecursionError…), the header is not one np.save writes
+        raise ModelFileError(f"{where} does not start with a valid .npy header ({type(error).__name__}: "
+                             f"{error}).") from None
     if dtype.hasobject:
         raise ModelFileError(f"{where} is a pickled or object array, which trainlab never writes and never loads "
                              f"(loading it could execute code). Refusing to load it.")

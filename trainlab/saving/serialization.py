@@ -20,8 +20,8 @@ from trainlab.saving.errors import ModelFileError
 from trainlab.saving.limits import GIB, MIB, LoadLimits
 from trainlab.saving.rebuild import REBUILD_ERRORS, check_sample_sizes, rebuild_model, restore_compile
 from trainlab.saving.resume import restore_training_state, resume_state
-from trainlab.saving.state import (check_centered_rmsprop, check_finite, check_layer_weights, check_optimizer_state,
-                                   check_slots_complete, check_weight_arrays, describe_key)
+from trainlab.saving.state import (check_centered_rmsprop, check_optimizer_state, check_slots_complete, check_values,
+                                   check_weight_arrays, check_weight_value, describe_key)
 
 
 def model_weights(model) -> dict[str, np.ndarray]:
@@ -44,7 +44,8 @@ def assign_weights(model, arrays: dict[str, np.ndarray], source: str, match: str
     names come from the file itself); ``match="order"`` pairs them by position among the layers
     that have weights (Keras 3 ``load_weights``: a same-architecture model built in another
     session has other generated names). Values are cast to the model's dtype and must stay
-    finite (float64 → float16 can overflow).
+    usable there (:func:`~trainlab.saving.state.check_weight_value`; float64 → float16 can
+    overflow). Nothing is copied unless every array passes.
     """
     if not model.built:
         raise ValueError(f"Cannot load the weights in {source} into model {model.name!r}: it is not built, so it has "
@@ -77,11 +78,13 @@ def assign_weights(model, arrays: dict[str, np.ndarray], source: str, match: str
     if problems:
         raise ValueError(f"The weights in {source} do not match model {model.name!r}: " + "; ".join(problems)
                          + ". Build the same architecture as the saved one.")
+    layers = {layer.name: layer for layer in model._layers}
     for model_name, file_name in pairs:
         for weight, target in model_layers[model_name].items():
             with np.errstate(over="ignore"):  # an overflow to inf is reported just below
                 cast = file_layers[file_name][weight].astype(target.dtype, copy=False)
-            check_finite(cast, f"{source}: layer {model_name!r} weight {weight!r} (as {target.dtype})")
+            check_weight_value(layers[model_name], weight, cast,
+                               f"{source}: layer {model_name!r} weight {weight!r} (as {target.dtype})")
     for model_name, file_name in pairs:
         for weight, target in model_layers[model_name].items():
             target[...] = file_layers[file_name][weight]
@@ -134,7 +137,7 @@ def _finite_weights(model) -> dict[str, np.ndarray]:
     weights = model_weights(model)
     for key, value in weights.items():
         try:
-            check_finite(value, describe_key(key))
+            check_values(value, describe_key(key))
         except ModelFileError as error:
             raise ValueError(f"Cannot save model {model.name!r}: {error}") from None
     return weights
@@ -186,7 +189,6 @@ def _load_model(filepath, compile: bool, limits: LoadLimits, source: str):
         assign_weights(model, weights, source)
     except ValueError as error:
         raise ModelFileError(str(error)) from None
-    check_layer_weights(model, source)
     if compile and config.get("compile") is not None:
         restore_compile(model, config["compile"], source)
         if "optimizer.npz" in arrays:

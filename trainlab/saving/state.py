@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from trainlab.models.validation import all_finite
 from trainlab.saving.errors import ModelFileError
 
 # Optimizer slots holding running averages of squares or maxima of magnitudes: never negative.
@@ -27,7 +28,7 @@ def describe_key(key: str) -> str:
 
 
 def check_weight_arrays(arrays: dict[str, np.ndarray], where: str) -> None:
-    """Weights are real floating-point, finite, and keyed ``<layer>/<weight>``."""
+    """Weights are real floating-point arrays with usable values, keyed ``<layer>/<weight>``."""
     for key, array in arrays.items():
         layer, _, weight = key.rpartition("/")
         if not layer or not weight:
@@ -35,23 +36,37 @@ def check_weight_arrays(arrays: dict[str, np.ndarray], where: str) -> None:
         if array.dtype.kind != "f":
             raise ModelFileError(f"{where}: {describe_key(key)} has dtype {array.dtype}; weights are floating-point "
                                  f"arrays. Refusing to load it.")
-        check_finite(array, f"{where}: {describe_key(key)}")
+        check_values(array, f"{where}: {describe_key(key)}")
 
 
-def check_finite(array: np.ndarray, what: str) -> None:
-    if not np.isfinite(array).all():
+def check_values(array: np.ndarray, what: str, squares: bool = False) -> None:
+    """Finite, and — unless the array holds squares (second moments) — no larger in magnitude
+    than √max of its dtype (1.3e154 in float64, 1.8e19 in float32, 256 in float16).
+
+    Squaring a larger value overflows. No trained weight or moment gets there (training raises
+    on the first non-finite loss or gradient long before), and a model holding one computes inf
+    or NaN at its next step or prediction.
+    """
+    if not all_finite(array):
         bad = int(np.count_nonzero(~np.isfinite(array)))
         raise ModelFileError(f"{what} holds {bad} NaN or infinite values; a model saved from a diverged run cannot "
                              f"be trained or used. Load an earlier checkpoint.")
+    if squares or not array.size:
+        return
+    limit = float(np.sqrt(np.finfo(array.dtype).max))
+    peak = float(np.abs(array).max())
+    if peak > limit:
+        raise ModelFileError(f"{what} holds values up to {peak:.3g} in magnitude, beyond {limit:.3g} (√ of the largest "
+                             f"{array.dtype}): squaring them overflows, so the model would compute inf or NaN. No "
+                             f"trained model holds such values; load an earlier checkpoint.")
 
 
-def check_layer_weights(model, where: str) -> None:
-    """Layer-specific validity (e.g. BatchNormalization's moving variance is never negative)."""
-    for layer in model._layers:
-        for name in layer.weight_names():
-            if (type(layer).__name__, name) in NON_NEGATIVE_WEIGHTS and (layer.weight(name) < 0).any():
-                raise ModelFileError(f"{where}: layer {layer.name!r} weight {name!r} holds negative values; a "
-                                     f"variance is never negative (the model would predict NaN).")
+def check_weight_value(layer, weight: str, array: np.ndarray, what: str) -> None:
+    """``array`` (already in the layer's dtype) is usable as ``layer``'s weight ``weight``."""
+    check_values(array, what)
+    if (type(layer).__name__, weight) in NON_NEGATIVE_WEIGHTS and (array < 0).any():
+        raise ModelFileError(f"{what} holds negative values; a variance is never negative (the model would predict "
+                             f"NaN).")
 
 
 def check_optimizer_state(model, state: dict[str, np.ndarray], where: str) -> None:
@@ -85,7 +100,7 @@ def check_optimizer_state(model, state: dict[str, np.ndarray], where: str) -> No
         if value.dtype != params[path].dtype:
             raise ModelFileError(f"{where}: optimizer slot {key!r} has dtype {value.dtype}; its weight is "
                                  f"{params[path].dtype}, and slots always have their weight's dtype.")
-        check_finite(value, f"{where}: optimizer slot {key!r}")
+        check_values(value, f"{where}: optimizer slot {key!r}", squares=slot in NON_NEGATIVE_SLOTS)
         if slot in NON_NEGATIVE_SLOTS and (value < 0).any():
             raise ModelFileError(f"{where}: optimizer slot {key!r} holds negative values; a running average of "
                                  f"squares (or of magnitudes) never is.")

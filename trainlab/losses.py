@@ -110,12 +110,14 @@ class SparseCategoricalCrossentropy(Loss):
     sparse_labels = True
 
     def value(self, y_true, y_pred):
+        y_true = _label_indices(y_true, y_pred)
         if self.from_logits:
             return self.value_and_logit_gradient(y_true, y_pred)[0]
         p = _clipped_probabilities(y_pred)
         return -float(np.log(p[np.arange(len(y_true)), y_true]).sum()) / y_pred.shape[0]
 
     def gradient(self, y_true, y_pred):
+        y_true = _label_indices(y_true, y_pred)
         if self.from_logits:
             return self.value_and_logit_gradient(y_true, y_pred)[1]
         onehot = np.zeros_like(y_pred)
@@ -136,6 +138,27 @@ class SparseCategoricalCrossentropy(Loss):
         grad /= n
         grad[rows, y_true] -= 1 / n
         return value, grad
+
+
+def _label_indices(y_true, y_pred) -> np.ndarray:
+    """Sparse labels as a vector of integer indices, one per row of ``y_pred``.
+
+    Keras squeezes a trailing axis of size 1 ((N, 1) labels, as a DataFrame column gives them);
+    indexing with them unsqueezed would gather an N × N matrix and silently average the wrong
+    numbers. Whole-valued float labels are accepted, as in Keras.
+    """
+    y_true = np.asarray(y_true)
+    if y_true.ndim == 2 and y_true.shape[1] == 1:
+        y_true = y_true[:, 0]
+    if y_true.shape != y_pred.shape[:1]:
+        raise ValueError(f"Sparse labels must be integer class indices of shape ({y_pred.shape[0]},) or "
+                         f"({y_pred.shape[0]}, 1), one per prediction; got shape {y_true.shape}. For one-hot labels "
+                         f"use CategoricalCrossentropy.")
+    if y_true.dtype.kind in "iu":
+        return y_true
+    if y_true.dtype.kind != "f" or not np.array_equal(y_true, np.round(y_true)):
+        raise ValueError(f"Sparse labels must be whole numbers (class indices); got dtype {y_true.dtype}.")
+    return y_true.astype(np.intp)
 
 
 _TINY = {np.dtype(t): np.finfo(t).tiny for t in (np.float16, np.float32, np.float64)}  # np.finfo costs µs

@@ -224,6 +224,10 @@ def test_a_layer_unfrozen_after_training_gets_its_slots_when_saved(tmp_path):
      "callbacks\\[0\\] is not a valid ReduceLROnPlateau state: wait: '2' → 2"),
     (lambda t: t.__setitem__("callbacks", [{"class_name": "ReduceLROnPlateau", "state": {"wait": 2.7}}]),
      "wait: 2.7 → 2"),
+    (lambda t: t.__setitem__("callbacks", [{"class_name": "ReduceLROnPlateau", "state": {"best": [1, 2]}}]),
+     "callbacks\\[0\\] is not a valid ReduceLROnPlateau state: best must be null or a number; got \\[1, 2\\]"),
+    (lambda t: t.__setitem__("callbacks", [{"class_name": "OneCycleScheduler", "state": {"step": -5}}]),
+     "callbacks\\[0\\]: step is -5; the integers of a trainlab callback's state are counters"),
     (lambda t: t.__setitem__("callbacks", [{"class_name": "EarlyStopping", "state": {"best_epoch": "x"}}]),
      "callbacks\\[0\\] is not a valid EarlyStopping state: invalid literal"),
     (lambda t: t.__setitem__("callbacks", [{"class_name": "EarlyStopping", "state": {}, "arrays": {"best_weights": 3}}]),
@@ -239,6 +243,10 @@ def test_early_stopping_best_weights_that_do_not_fit_the_model(tmp_path):
     hostile.rich_model_file(path, callbacks=[EarlyStopping(monitor="loss", patience=5, restore_best_weights=True)])
     hostile.edit_npz(path, "callbacks.npz", lambda a: a.__setitem__("0/best_weights/0", np.zeros((9, 9), "float32")))
     refuse(path, "callbacks\\[0\\] is not a valid EarlyStopping state: best_weights holds 8 arrays that do not match")
+    hostile.rich_model_file(path, callbacks=[EarlyStopping(monitor="loss", patience=5, restore_best_weights=True)])
+    hostile.edit_npz(path, "callbacks.npz", lambda a: a["0/weights_at_end/5"].__setitem__(0, -1.0))
+    refuse(path, "callbacks\\[0\\] is not a valid EarlyStopping state: weights_at_end for layer 'batch_normalization' "
+                 "weight 'moving_variance' holds negative values")
     hostile.rich_model_file(path, callbacks=[EarlyStopping(monitor="loss", patience=5, restore_best_weights=True)])
     hostile.edit_npz(path, "callbacks.npz", lambda a: a.__setitem__("7/stray/0", np.zeros(1)))
     refuse(path, "callbacks.npz holds '7/stray/0', which no callback state names")

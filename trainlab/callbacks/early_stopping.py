@@ -142,24 +142,27 @@ class EarlyStopping(MonitorCallback):
         if state.get("weights_at_end") is not None:
             self._continue_from = [np.array(array) for array in state["weights_at_end"]]
 
-    @staticmethod
-    def check_state(state: dict, model) -> None:
-        """The saved weight lists must fit ``model`` (called when a model file is loaded).
+    @classmethod
+    def check_state(cls, state: dict, model) -> None:
+        """Called when a model file is loaded: ``best`` (see :class:`MonitorCallback`), and the
+        saved weight lists, which must fit ``model`` and hold values it can use.
 
         Raises:
             ValueError: a list whose arrays differ from the model's weights in number, shape or
-                dtype, or whose values a model could not use (NaN, infinite, or past √max).
+                dtype, or whose values the model could not use (NaN, infinite, past √max, a
+                negative variance).
         """
-        expected = model.weights
+        super().check_state(state, model)
+        from trainlab.saving.state import check_weight_value  # the model file's rule for weight values
+
+        slots = [(layer, name, layer.weight(name)) for layer in model._layers for name in layer.weight_names()]
         for key in ("best_weights", "weights_at_end"):
             arrays = state.get(key)
             if arrays is None:
                 continue
-            if len(arrays) != len(expected) or any(a.shape != e.shape or a.dtype != e.dtype
-                                                   for a, e in zip(arrays, expected)):
-                raise ValueError(f"{key} holds {len(arrays)} arrays that do not match the model's {len(expected)} "
+            if len(arrays) != len(slots) or any(a.shape != w.shape or a.dtype != w.dtype
+                                                for a, (_, _, w) in zip(arrays, slots)):
+                raise ValueError(f"{key} holds {len(arrays)} arrays that do not match the model's {len(slots)} "
                                  f"weights (number, shapes and dtypes must agree)")
-            from trainlab.saving.state import check_values  # the model file's rule for weight values
-
-            for array in arrays:
-                check_values(array, key)
+            for array, (layer, name, _) in zip(arrays, slots):
+                check_weight_value(layer, name, array, f"{key} for layer {layer.name!r} weight {name!r}")

@@ -71,3 +71,14 @@ class MonitorCallback(Callback):
 
     def set_state(self, state: dict) -> None:
         self.best = state.get("best")
+
+    @classmethod
+    def check_state(cls, state: dict, model) -> None:
+        """Called when a model file is loaded: ``best`` is None or a number.
+
+        Raises:
+            ValueError: naming the value.
+        """
+        best = state.get("best")
+        if best is not None and (isinstance(best, bool) or not isinstance(best, (int, float)) or math.isnan(best)):
+            raise ValueError(f"best must be null or a number; got {best!r:.50}")

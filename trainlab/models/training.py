@@ -16,6 +16,7 @@ metrics are computed after the epoch in inference mode.
 """
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -302,10 +303,11 @@ class TrainingMixin:
         batch_size = validation.check_batch_size(32 if batch_size is None else batch_size)
         if not _prepared:
             x, y = self._prepare(x, y)
-            self._resolve_metrics()
-        metrics = [metrics_module.get(m, loss=self.loss, output_units=self.output_shape[-1])
-                   for m in self._metric_identifiers]
-        for metric in metrics:  # a metric passed as an instance is shared with training: start it afresh
+        # Metric objects of its own (a copy of one passed as an instance): evaluate may run inside
+        # fit, from a callback, and must not touch the epoch's training metrics.
+        metrics = [metrics_module.get(copy.deepcopy(m) if isinstance(m, metrics_module.Metric) else m, loss=self.loss,
+                                      output_units=self.output_shape[-1]) for m in self._metric_identifiers]
+        for metric in metrics:
             metric.reset()
         verbose = 1 if verbose == "auto" else int(verbose)
         bar = Progbar(-(-len(x) // batch_size), verbose) if verbose else None

@@ -14,6 +14,7 @@ def as_float_array(x, what: str = "x", dtype=None) -> np.ndarray:
         raise TypeError(f"{what} must be array-like with a regular shape; {error}") from None
     if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise TypeError(f"{what} must hold numbers; got dtype {array.dtype}. Convert it with np.asarray(..., float).")
+    _refuse_complex(array, what)
     if array.ndim == 0 or array.shape[0] == 0:
         raise ValueError(f"{what} is empty (shape {array.shape}); pass at least one sample.")
     array = array.astype(dtype or backend.floatx(), copy=False)
@@ -21,6 +22,15 @@ def as_float_array(x, what: str = "x", dtype=None) -> np.ndarray:
         bad = int(np.count_nonzero(~np.isfinite(array)))
         raise ValueError(f"{what} contains {bad} NaN or inf values; clean or impute them before training.")
     return array
+
+
+def _refuse_complex(array: np.ndarray, what: str) -> None:
+    """Converting complex numbers to float silently drops the imaginary part (NumPy only warns)."""
+    if array.dtype.kind == "c":
+        raise TypeError(f"{what} holds complex numbers (dtype {array.dtype}); trainlab models work on real numbers, "
+                        f"and converting would silently drop the imaginary parts. Pass the real part (np.real) if the "
+                        f"imaginary parts are all zero; otherwise give the real and imaginary parts as separate "
+                        f"features (np.concatenate([a.real, a.imag], axis=-1)) or their magnitude (np.abs).")
 
 
 FINITE_CHECK_CHUNK = 1 << 20
@@ -52,6 +62,7 @@ def check_lengths(x: np.ndarray, y: np.ndarray, what: str = "") -> None:
 def check_sparse_labels(y, n_classes: int, what: str = "y") -> np.ndarray:
     """Integer class labels in [0, n_classes), returned as an int array of shape (n,)."""
     y = np.asarray(y)
+    _refuse_complex(y, what)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:

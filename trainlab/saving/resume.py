@@ -22,6 +22,7 @@ from trainlab.saving.errors import ModelFileError
 from trainlab.saving.rebuild import REBUILD_ERRORS, config_mismatch
 from trainlab.saving.state import check_epoch
 
+MAX_COUNTER = 2 ** 53
 # A plain name → class table of trainlab's callbacks (nothing in a file reaches anything else).
 CALLBACK_CLASSES = {cls.__name__: cls for cls in vars(callbacks_module).values()
                     if isinstance(cls, type) and issubclass(cls, callbacks_module.Callback)}
@@ -125,6 +126,11 @@ def _check_callback_state(cls, state: dict, model, what: str) -> None:
     blank = cls.__new__(cls)
     callbacks_module.Callback.__init__(blank)
     blank.set_model(model)
+    counters = [key for key, value in state.items() if isinstance(value, int) and not isinstance(value, bool)
+                and not 0 <= value <= MAX_COUNTER]
+    if counters:
+        raise ModelFileError(f"{what}: {counters[0]} is {state[counters[0]]!r:.50}; the integers of a trainlab "
+                             f"callback's state are counters (epochs, steps, waits) in [0, 2**53].")
     try:
         blank.set_state(copy.deepcopy(state))
         mismatch = config_mismatch(state, blank.get_state())

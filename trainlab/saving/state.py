@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainlab.models.validation import all_finite
 from trainlab.saving.errors import ModelFileError
 
 # Optimizer slots holding running averages of squares or maxima of magnitudes: never negative.
@@ -47,6 +46,8 @@ def check_values(array: np.ndarray, what: str, squares: bool = False) -> None:
     on the first non-finite loss or gradient long before), and a model holding one computes inf
     or NaN at its next step or prediction.
     """
+    from trainlab.models.validation import all_finite  # here: trainlab.models imports this package
+
     if not all_finite(array):
         bad = int(np.count_nonzero(~np.isfinite(array)))
         raise ModelFileError(f"{what} holds {bad} NaN or infinite values; a model saved from a diverged run cannot "

@@ -1,13 +1,14 @@
 """Where a deep network's training step goes: forward, loss, backward, optimizer, against the floor.
 
-Two of issue 9's deep networks, timed component by component in one run (process CPU time, one
+Issue 9's deep networks (and the reference network), timed component by component in one run (process CPU time, one
 BLAS thread), beside a PyTorch eager epoch of the same network and the epoch's GEMM floor:
 
 * ``selu100``: Flatten → 100 × Dense(100, selu, lecun_normal) → Dense(10, softmax), SGD(1e-3),
   standardized Fashion-MNIST (HOML's self-normalizing network);
 * ``elu20``: 20 × Dense(100, elu, he_normal) → Dense(10, softmax), Nadam(5e-5), on 3072-d inputs
   (HOML's CIFAR-10 exercise; random normal inputs of that shape, since the timing does not depend
-  on the pixel values' meaning).
+  on the pixel values' meaning);
+* ``reference``: the notes' 784-300-100-10 ReLU network, SGD(0.01, momentum 0.9), pixels / 255.
 
 The component rows replay ``train_step``'s phases (forward in training mode, fused loss + metric,
 backward, ``optimizer.apply``) batch by batch; "fit" is ``model.fit`` of one epoch. Each figure is
@@ -30,9 +31,12 @@ from _common import load_fashion_mnist_uint8  # noqa: E402
 clock = time.process_time
 EPOCH = 55_000
 NETWORKS = {
-    "selu100": {"depth": 100, "activation": "selu", "init": "lecun_normal", "inputs": 784},
-    "elu20": {"depth": 20, "activation": "elu", "init": "he_normal", "inputs": 3072},
+    "selu100": {"hidden": (100,) * 100, "activation": "selu", "init": "lecun_normal", "inputs": 784},
+    "elu20": {"hidden": (100,) * 20, "activation": "elu", "init": "he_normal", "inputs": 3072},
+    "reference": {"hidden": (300, 100), "activation": "relu", "init": "he_normal", "inputs": 784},
 }
+OPTIMIZERS = {"selu100": ("SGD", {"learning_rate": 1e-3}), "elu20": ("Nadam", {"learning_rate": 5e-5}),
+              "reference": ("SGD", {"learning_rate": 0.01, "momentum": 0.9})}
 
 
 def training_data(network: str, samples: int):
@@ -40,7 +44,10 @@ def training_data(network: str, samples: int):
     if spec["inputs"] == 784:
         x, y, _ = load_fashion_mnist_uint8()
         x = x[:samples].reshape(samples, -1).astype(np.float32)
-        x = (x - x.mean(axis=0)) / (x.std(axis=0) + 1e-7)
+        if network == "selu100":
+            x = (x - x.mean(axis=0)) / (x.std(axis=0) + 1e-7)
+        else:
+            x /= 255
         return x.astype(np.float32), y[:samples].astype(np.int64)
     rng = np.random.default_rng(0)
     return rng.standard_normal((samples, spec["inputs"]), dtype=np.float32), rng.integers(0, 10, samples)
@@ -52,10 +59,11 @@ def build_trainlab(network: str, seed: int = 42):
     spec = NETWORKS[network]
     keras.utils.set_random_seed(seed)
     model = keras.Sequential([keras.layers.Input((spec["inputs"],))])
-    for _ in range(spec["depth"]):
-        model.add(keras.layers.Dense(100, activation=spec["activation"], kernel_initializer=spec["init"]))
+    for units in spec["hidden"]:
+        model.add(keras.layers.Dense(units, activation=spec["activation"], kernel_initializer=spec["init"]))
     model.add(keras.layers.Dense(10, activation="softmax"))
-    optimizer = keras.optimizers.SGD(1e-3) if network == "selu100" else keras.optimizers.Nadam(5e-5)
+    name, options = OPTIMIZERS[network]
+    optimizer = getattr(keras.optimizers, name)(**options)
     model.compile(loss="sparse_categorical_crossentropy", optimizer=optimizer, metrics=["accuracy"])
     return model
 
@@ -72,12 +80,13 @@ def build_torch(model, network: str):
             linear.bias.copy_(torch.from_numpy(layer.params["bias"]))
         modules.append(linear)
         if index < len(dense) - 1:
-            modules.append(torch.nn.SELU() if network == "selu100" else torch.nn.ELU())
+            modules.append({"selu": torch.nn.SELU, "elu": torch.nn.ELU, "relu": torch.nn.ReLU}[
+                NETWORKS[network]["activation"]]())
     net = torch.nn.Sequential(*modules)
-    if network == "selu100":
-        optimizer = torch.optim.SGD(net.parameters(), lr=1e-3)
-    else:
-        optimizer = torch.optim.NAdam(net.parameters(), lr=5e-5)
+    name, options = OPTIMIZERS[network]
+    options = {"lr" if key == "learning_rate" else key: value for key, value in options.items()}
+    optimizer = torch.optim.SGD(net.parameters(), **options) if name == "SGD" else \
+        torch.optim.NAdam(net.parameters(), eps=1e-7, **options)
     return net, optimizer
 
 

@@ -19,6 +19,7 @@ FUSED = {
     "tanh": activations.tanh,
     "sigmoid": activations.sigmoid,
     "linear": activations.linear,
+    "silu": activations.silu,
 }
 
 
@@ -107,7 +108,7 @@ def test_both_paths_match_plain_formulas_with_bias(name, on):
         "relu, all options": np.where(v > 0.2, np.minimum(v, 1.5), 0.1 * (v - 0.2)),
         "elu": np.where(v > 0, v, 0.7 * np.expm1(v)), "linear": v,
         "selu": 1.0507009873554805 * np.where(v > 0, v, 1.6732632423543772 * np.expm1(v)),
-        "tanh": np.tanh(v), "sigmoid": 1 / (1 + np.exp(-v)),
+        "tanh": np.tanh(v), "sigmoid": 1 / (1 + np.exp(-v)), "silu": v / (1 + np.exp(-v)),
     }[name]
     derivative = {
         "relu": (v > 0) * 1.0, "leaky_relu": np.where(v > 0, 1.0, 0.3),
@@ -115,6 +116,7 @@ def test_both_paths_match_plain_formulas_with_bias(name, on):
         "elu": np.where(v > 0, 1.0, 0.7 * np.exp(v)), "linear": np.ones_like(v),
         "selu": 1.0507009873554805 * np.where(v > 0, 1.0, 1.6732632423543772 * np.exp(v)),
         "tanh": 1 - np.tanh(v) ** 2, "sigmoid": np.exp(-v) / (1 + np.exp(-v)) ** 2,
+        "silu": 1 / (1 + np.exp(-v)) + v * np.exp(-v) / (1 + np.exp(-v)) ** 2,
     }[name]
     with _jit.use_numba(on):
         _, zb, a, delta, bias_grad, _ = _run_all(FUSED[name], z, bias, g)
@@ -137,12 +139,14 @@ def test_training_never_falls_back_when_numba_is_present(monkeypatch):
     for module, name in [(kernels, "_rectifier_forward_numpy"), (kernels, "_rectifier_backward_numpy"),
                          (kernels, "_exponential_forward_numpy"), (kernels, "_exponential_backward_numpy"),
                          (kernels, "_tanh_forward_numpy"), (kernels, "_tanh_backward_numpy"),
+                         (kernels, "_silu_forward_numpy"), (kernels, "_silu_backward_numpy"),
                          (kernels, "_sum_rows_into"), (softmax_module, "_softmax_rows_numpy"),
                          (softmax_module, "_sparse_crossentropy_numpy")]:
         monkeypatch.setattr(module, name, refuse)
     with _jit.use_numba(True):
         model = keras.Sequential([layers.Input((4,)), layers.Dense(5, activation="elu"),
                                   layers.Dense(5, activation="relu"), layers.Dense(5, activation="tanh"),
+                                  layers.Dense(5, activation="swish"),
                                   layers.Dense(3, activation="softmax")])
         model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd", metrics=["accuracy"])
         model.fit(np.ones((6, 4), "float32"), np.array([0, 1, 2, 0, 1, 2]), batch_size=3, epochs=1, verbose=0)

@@ -13,7 +13,7 @@ on first use (:mod:`trainlab._jit`) and a NumPy fallback, taken without numba, u
 ``use_numba(False)``, or for inputs the loop does not take (other dtypes, non-contiguous
 arrays). Both give the same bits (tested in float64 and float32); float32 data stays float32.
 
-**Exponentials.** ELU, SELU, tanh and sigmoid call the e^x / e^x − 1 of
+**Exponentials.** ELU, SELU, tanh, sigmoid and SiLU call the e^x / e^x − 1 of
 :mod:`trainlab.activations.exponentials`, one source for both paths, computed in float64 also
 for float32 data, which is rounded once when stored.
 
@@ -328,6 +328,58 @@ def _sigmoid_backward_numpy(a, g):
 def sigmoid_backward(a, grad_a, bias_grad) -> np.ndarray:
     """δ = g·a·(1 − a)."""
     return _run_backward(_sigmoid_backward_loop, _sigmoid_backward_numpy, a, grad_a, bias_grad)
+
+
+# -- SiLU / swish: z·σ(z), its derivative from z --------------------------------------------------------
+@_jit.kernel
+def _silu_forward_loop(z, bias, out):
+    rows, units = z.shape
+    for i in range(rows):
+        for j in range(units):
+            v = z[i, j]
+            if bias is not None:
+                v = v + bias[j]
+                z[i, j] = v
+            x = np.float64(v)
+            e = exp_nonpositive(-np.abs(x))
+            out[i, j] = x * (1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e))
+
+
+def _silu_forward_numpy(x):
+    e = exp_nonpositive(-np.abs(x))
+    return x * np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def silu_forward(z, bias) -> np.ndarray:
+    """v·σ(v), v = z + bias."""
+    return run_forward(_silu_forward_loop, _silu_forward_numpy, z, bias)
+
+
+@_jit.kernel
+def _silu_backward_loop(z, g, delta, bias_grad):
+    rows, units = z.shape
+    for i in range(rows):
+        for j in range(units):
+            x = np.float64(z[i, j])
+            e = exp_nonpositive(-np.abs(x))
+            gate = 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
+            delta[i, j] = np.float64(g[i, j]) * (gate * (1.0 + x * (1.0 - gate)))
+            if bias_grad is not None:
+                if i == 0:
+                    bias_grad[j] = delta[i, j]
+                else:
+                    bias_grad[j] += delta[i, j]
+
+
+def _silu_backward_numpy(x, g):
+    e = exp_nonpositive(-np.abs(x))
+    gate = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return g * (gate * (1.0 + x * (1.0 - gate)))
+
+
+def silu_backward(z, grad_a, bias_grad) -> np.ndarray:
+    """δ = g·σ(z)·(1 + z(1 − σ(z))), from the pre-activation z."""
+    return _run_backward(_silu_backward_loop, _silu_backward_numpy, z, grad_a, bias_grad)
 
 
 # -- the bias gradient alone (linear activations, the fused cross-entropy path) ---------------------------

@@ -71,18 +71,17 @@ class Tanh(FusedActivation):
 
 
 @registry.register("silu", "swish")
-class SiLU(Activation):
+class SiLU(FusedActivation):
     """Swish / SiLU: z·σ(z) (Keras 3 registers both names for this one function)."""
 
     name = "silu"
     needs_input = True
 
-    def forward(self, z):
-        return z * sigmoid_of(z)
+    def _fused_forward(self, z, bias):
+        return kernels.silu_forward(z, bias)
 
-    def backward(self, a, grad_a, z=None):
-        gate = sigmoid_of(z)
-        return grad_a * (gate * (1 + z * (1 - gate)))
+    def _fused_backward(self, z, a, grad_a, bias_grad):
+        return kernels.silu_backward(z, grad_a, bias_grad)
 
 
 @registry.register("gelu")

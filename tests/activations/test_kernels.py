@@ -44,6 +44,17 @@ def test_exp_is_within_1_2_ulp_of_libm_down_to_the_subnormals():
     assert tail[0] == pytest.approx(math.exp(-740.0), rel=1e-6) and tail[1] == 0 and tail[2] == 0
 
 
+def test_float32_expm1_is_within_2_ulp_and_stays_float32():
+    x = -np.concatenate([np.geomspace(1e-30, 1e-3, 2000), np.linspace(1e-3, 30.0, 100_001)]).astype(np.float32)
+    want = np.vectorize(math.expm1)(x.astype(np.float64)).astype(np.float32)  # correctly rounded
+    got = exponentials.expm1_nonpositive_like(x)
+    assert got.dtype == np.float32
+    spacing = np.spacing(np.abs(want))
+    assert (np.abs(got.astype(np.float64) - want) / spacing).max() <= 2.0
+    np.testing.assert_array_equal(exponentials.expm1_nonpositive_like(x.astype(np.float64)),
+                                  exponentials.expm1_nonpositive(x.astype(np.float64)))
+
+
 def test_exponentials_propagate_nan_and_saturate_at_minus_infinity():
     values = exponentials.expm1_nonpositive(np.array([np.nan, -np.inf]))
     assert np.isnan(values[0]) and values[1] == -1.0

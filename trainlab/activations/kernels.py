@@ -14,8 +14,10 @@ on first use (:mod:`trainlab._jit`) and a NumPy fallback, taken without numba, u
 arrays). Both give the same bits (tested in float64 and float32); float32 data stays float32.
 
 **Exponentials.** ELU, SELU, tanh, sigmoid and SiLU call the e^x / e^x − 1 of
-:mod:`trainlab.activations.exponentials`, one source for both paths, computed in float64 also
-for float32 data, which is rounded once when stored.
+:mod:`trainlab.activations.exponentials`, one source for both paths. They compute in float64
+also for float32 data, which is rounded once when stored — except the ELU/SELU pair, which runs
+in the data's own precision (float32 arithmetic for float32 data: twice the SIMD lanes, and the
+forward pass of a 100-layer SELU network is this loop's largest cost after the GEMMs).
 
 **Memory safety.** A compiled loop indexes its arrays without bounds checks, so every entry
 point checks shapes first: the gradient must have the output's shape and the bias (and its
@@ -27,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from trainlab import _jit
-from trainlab.activations.exponentials import exp_nonpositive, expm1_nonpositive
+from trainlab.activations.exponentials import exp_nonpositive, expm1_nonpositive, expm1_nonpositive_like
 from trainlab.activations.exponentials import use_compiled as _use_compiled
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -79,7 +81,8 @@ def _sum_rows_into(delta: np.ndarray, bias_grad: np.ndarray) -> None:
 def run_forward(loop, fallback, z, bias, *constants):
     """f(z + bias) through ``loop`` when it applies, else ``fallback``; z receives z + bias.
 
-    The constants are Python floats: both paths compute in float64 and round once on storing.
+    The fallback gets z in its own dtype and the same constants as the loop; its result is cast
+    to z's dtype (a no-op for the fallbacks that compute in it).
     """
     if (type(z) is np.ndarray and z.ndim == 2 and z.dtype in FLOATS and z.flags.c_contiguous and len(z)
             and (bias is None or (bias.shape == (z.shape[1],) and _loop_takes(bias, z.dtype))) and _use_compiled()):
@@ -99,7 +102,7 @@ def run_forward(loop, fallback, z, bias, *constants):
         return out
     if bias is not None:
         np.add(z, bias, out=z)
-    return fallback(np.asarray(z, dtype=np.float64), *constants).astype(z.dtype, copy=False)
+    return fallback(z, *constants).astype(z.dtype, copy=False)
 
 
 def _run_backward(loop, fallback, x, grad_a, bias_grad, *constants):
@@ -128,8 +131,7 @@ def _run_backward(loop, fallback, x, grad_a, bias_grad, *constants):
         delta = np.empty_like(x)
         loop.compiled(_rows(x), _rows(grad_a), _rows(delta), bias_grad, *constants)
         return delta
-    delta = fallback(np.asarray(x, dtype=np.float64), np.asarray(grad_a, dtype=np.float64), *constants)
-    delta = delta.astype(x.dtype, copy=False)
+    delta = fallback(x, np.asarray(grad_a, dtype=x.dtype), *constants).astype(x.dtype, copy=False)
     if bias_grad is not None:
         _sum_rows_into(delta, bias_grad)
     return delta
@@ -150,6 +152,7 @@ def _rectifier_forward_loop(z, bias, out, slope, cap, threshold):
 
 
 def _rectifier_forward_numpy(x, slope, cap, threshold):
+    x = np.asarray(x, dtype=np.float64)
     return np.where(x > threshold, np.minimum(x, cap), slope * (x - threshold))
 
 
@@ -175,6 +178,7 @@ def _rectifier_backward_loop(x, g, delta, bias_grad, slope, cap, threshold):
 
 
 def _rectifier_backward_numpy(x, g, slope, cap, threshold):
+    x, g = np.asarray(x, dtype=np.float64), np.asarray(g, dtype=np.float64)
     return np.where(x > threshold, np.where(x < cap, g, 0.0), g * slope)
 
 
@@ -185,37 +189,41 @@ def rectifier_backward(x, grad_a, bias_grad, slope: float, cap: float, threshold
                          slope, cap, threshold)
 
 
-# -- the exponential family: ELU (scale 1) and SELU ------------------------------------------------
+# -- the exponential family: ELU (scale 1) and SELU, in the data's own precision ------------------
 @_jit.kernel
 def _exponential_forward_loop(z, bias, out, scale, scale_alpha):
     rows, units = z.shape
+    zero = scale - scale  # 0 of the data's type
     for i in range(rows):
         for j in range(units):
             v = z[i, j]
             if bias is not None:
                 v = v + bias[j]
                 z[i, j] = v
-            x = np.float64(v)
-            out[i, j] = x * scale if x > 0 else scale_alpha * expm1_nonpositive(np.minimum(x, 0.0))
+            out[i, j] = v * scale if v > zero else scale_alpha * expm1_nonpositive_like(np.minimum(v, zero))
 
 
 def _exponential_forward_numpy(x, scale, scale_alpha):
-    return np.where(x > 0, x * scale, scale_alpha * expm1_nonpositive(np.minimum(x, 0.0)))
+    zero = scale - scale
+    return np.where(x > zero, x * scale, scale_alpha * expm1_nonpositive_like(np.minimum(x, zero)))
 
 
 def exponential_forward(z, bias, scale: float, scale_alpha: float) -> np.ndarray:
-    """scale·v if v > 0 else scale·α·(e^v − 1), v = z + bias."""
-    return run_forward(_exponential_forward_loop, _exponential_forward_numpy, z, bias, scale, scale_alpha)
+    """scale·v if v > 0 else scale·α·(e^v − 1), v = z + bias, in z's precision (float32 stays
+    float32 arithmetic here: this is deep networks' hot spot)."""
+    dtype = z.dtype if isinstance(z, np.ndarray) and z.dtype in FLOATS else np.dtype(np.float64)
+    return run_forward(_exponential_forward_loop, _exponential_forward_numpy, z, bias, dtype.type(scale),
+                       dtype.type(scale_alpha))
 
 
 @_jit.kernel
 def _exponential_backward_loop(a, g, delta, bias_grad, scale, scale_alpha):
     rows, units = a.shape
+    zero = scale - scale
     for i in range(rows):
         for j in range(units):
-            av = np.float64(a[i, j])
-            gv = np.float64(g[i, j])
-            delta[i, j] = gv * scale if av > 0 else gv * (av + scale_alpha)
+            av = a[i, j]
+            delta[i, j] = g[i, j] * scale if av > zero else g[i, j] * (av + scale_alpha)
             if bias_grad is not None:
                 if i == 0:
                     bias_grad[j] = delta[i, j]
@@ -224,13 +232,15 @@ def _exponential_backward_loop(a, g, delta, bias_grad, scale, scale_alpha):
 
 
 def _exponential_backward_numpy(a, g, scale, scale_alpha):
-    return np.where(a > 0, g * scale, g * (a + scale_alpha))
+    zero = scale - scale
+    return np.where(a > zero, g * scale, g * (a + scale_alpha))
 
 
 def exponential_backward(a, grad_a, bias_grad, scale: float, scale_alpha: float) -> np.ndarray:
-    """δ = g·scale if a > 0 else g·(a + scale·α), from the output a."""
+    """δ = g·scale if a > 0 else g·(a + scale·α), from the output a, in a's precision."""
+    dtype = a.dtype if isinstance(a, np.ndarray) and a.dtype in FLOATS else np.dtype(np.float64)
     return _run_backward(_exponential_backward_loop, _exponential_backward_numpy, a, grad_a, bias_grad,
-                         scale, scale_alpha)
+                         dtype.type(scale), dtype.type(scale_alpha))
 
 
 # -- tanh and sigmoid ---------------------------------------------------------------------------------
@@ -251,6 +261,7 @@ def _tanh_forward_loop(z, bias, out):
 
 
 def _tanh_forward_numpy(x):
+    x = np.asarray(x, dtype=np.float64)
     e = expm1_nonpositive(-2.0 * np.abs(x))
     t = -e / (2.0 + e)
     return np.where(x >= 0, t, -t)
@@ -276,6 +287,7 @@ def _sigmoid_forward_loop(z, bias, out):
 
 
 def _sigmoid_forward_numpy(x):
+    x = np.asarray(x, dtype=np.float64)
     e = exp_nonpositive(-np.abs(x))
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
@@ -299,6 +311,7 @@ def _tanh_backward_loop(a, g, delta, bias_grad):
 
 
 def _tanh_backward_numpy(a, g):
+    a, g = np.asarray(a, dtype=np.float64), np.asarray(g, dtype=np.float64)
     return g * (1.0 - a * a)
 
 
@@ -322,6 +335,7 @@ def _sigmoid_backward_loop(a, g, delta, bias_grad):
 
 
 def _sigmoid_backward_numpy(a, g):
+    a, g = np.asarray(a, dtype=np.float64), np.asarray(g, dtype=np.float64)
     return g * a * (1.0 - a)
 
 
@@ -346,6 +360,7 @@ def _silu_forward_loop(z, bias, out):
 
 
 def _silu_forward_numpy(x):
+    x = np.asarray(x, dtype=np.float64)
     e = exp_nonpositive(-np.abs(x))
     return x * np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
@@ -372,6 +387,7 @@ def _silu_backward_loop(z, g, delta, bias_grad):
 
 
 def _silu_backward_numpy(x, g):
+    x, g = np.asarray(x, dtype=np.float64), np.asarray(g, dtype=np.float64)
     e = exp_nonpositive(-np.abs(x))
     gate = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
     return g * (gate * (1.0 + x * (1.0 - gate)))

@@ -96,6 +96,7 @@ def _softmax_rows_loop(z, bias, out, shifted):
 
 
 def _softmax_rows_numpy(x, shifted):
+    x = np.asarray(x, dtype=np.float64)
     e = exp_nonpositive(x - np.max(x, axis=-1, keepdims=True))
     return e / np.add.accumulate(e, axis=-1)[..., -1:]  # accumulate: left to right, as the loop
 

@@ -76,6 +76,8 @@ CONFIG_EXAMPLES = {
     ("learning-rate schedule", "CosineDecay"):
         lambda: optimizers.schedules.CosineDecay(0.001, 100, alpha=0.1, warmup_target=0.01, warmup_steps=10),
     ("learning-rate schedule", "OneCycle"): lambda: optimizers.schedules.OneCycle(100, 0.1),
+    ("learning-rate schedule", "CosineDecayRestarts"):
+        lambda: optimizers.schedules.CosineDecayRestarts(0.01, 10, t_mul=1.5, m_mul=0.8, alpha=0.05),
 }
 
 

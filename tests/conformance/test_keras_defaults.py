@@ -96,6 +96,8 @@ TABLE = {
         "PolynomialDecay": (LR, {"end_learning_rate": 1e-4, "power": 1.0, "cycle": False,
                                  "name": "PolynomialDecay"}, KERAS),
         "CosineDecay": (LR, {"alpha": 0.0, "name": "CosineDecay", "warmup_target": None, "warmup_steps": 0}, KERAS),
+        "CosineDecayRestarts": ({"initial_learning_rate": 0.1, "first_decay_steps": 10},
+                                {"t_mul": 2.0, "m_mul": 1.0, "alpha": 0.0, "name": "SGDRDecay"}, KERAS),
         # Not in Keras: the notes' power scheduling, η₀/(1 + t/s)^c, with c = 1 by default.
         "PowerDecay": (LR, {"power": 1.0, "name": "PowerDecay"}, "the notes (seed 000)"),
         # Not in Keras: Géron's OneCycleScheduler (HOML 2nd ed., ch. 11 notebook) defaults.

@@ -164,6 +164,13 @@ def test_verbose_one_prints_one_line_per_epoch_when_not_a_terminal(capsys):
     assert out.count("Epoch ") == 2 and "\r" not in out and out.count("loss:") == 2
 
 
+def test_a_one_epoch_fit_prints_no_epoch_line_as_keras(capsys):
+    # keras/src/callbacks/progbar_logger.py: "Epoch i/n" only when epochs > 1 (HOML3 cell 93's output).
+    small_model().fit(*data(), epochs=1, verbose=2)
+    out = capsys.readouterr().out
+    assert "Epoch" not in out and out.count("loss:") == 1
+
+
 def test_save_and_load_round_trip(tmp_path):
     x, y = data()
     model = small_model()

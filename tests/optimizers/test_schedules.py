@@ -145,3 +145,57 @@ def test_schedules_default_names_are_keras_3s():
             schedules.InverseTimeDecay(0.1, 10, 0.5).name, schedules.PolynomialDecay(0.1, 10).name,
             schedules.CosineDecay(0.1, 10).name] == ["ExponentialDecay", "PiecewiseConstant", "InverseTimeDecay",
                                                       "PolynomialDecay", "CosineDecay"]
+
+
+def _sgdr_by_walking_the_periods(step, lr0, first, t_mul, m_mul, alpha):
+    # Independent of the closed form: walk the periods one by one until the one holding the step.
+    start, length, i = 0.0, float(first), 0
+    while step >= start + length:
+        start, length, i = start + length, length * t_mul, i + 1
+    fraction = (step - start) / length
+    return lr0 * ((1 - alpha) * m_mul ** i * 0.5 * (1 + math.cos(math.pi * fraction)) + alpha)
+
+
+def test_cosine_decay_restarts_matches_pytorch_warm_restarts():
+    torch = pytest.importorskip("torch")
+    lr0, first, alpha = 0.1, 7, 0.2
+    parameter = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([parameter], lr=lr0)
+    reference = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=first, T_mult=2,
+                                                                     eta_min=alpha * lr0)
+    schedule = schedules.CosineDecayRestarts(lr0, first, t_mul=2.0, alpha=alpha)
+    for step in range(120):   # periods of 7, 14, 28, 56 steps: four restarts
+        assert schedule(step) == pytest.approx(optimizer.param_groups[0]["lr"], rel=1e-12), step
+        optimizer.step()
+        reference.step()
+
+
+@pytest.mark.parametrize("t_mul,m_mul,alpha", [(1.0, 0.5, 0.0), (1.5, 0.7, 0.1), (3.0, 1.0, 0.0)])
+def test_cosine_decay_restarts_against_a_walk_over_the_periods(t_mul, m_mul, alpha):
+    schedule = schedules.CosineDecayRestarts(0.05, 10, t_mul=t_mul, m_mul=m_mul, alpha=alpha)
+    for step in list(range(0, 400, 3)) + [10, 25, 40, 65, 130, 1e5 + 0.5]:
+        expected = _sgdr_by_walking_the_periods(step, 0.05, 10, t_mul, m_mul, alpha)
+        assert schedule(step) == pytest.approx(expected, rel=1e-12), step
+
+
+def test_cosine_decay_restarts_hand_values():
+    # periods [0, 10), [10, 30), [30, 70): peaks 0.1, 0.05, 0.025 above the floor 0.1·α.
+    s = schedules.CosineDecayRestarts(0.1, 10, t_mul=2.0, m_mul=0.5, alpha=0.1)
+    assert s(0) == pytest.approx(0.1)
+    assert s(5) == pytest.approx(0.1 * (0.9 * 0.5 + 0.1))
+    assert s(10) == pytest.approx(0.1 * (0.9 * 0.5 + 0.1))         # restart: m_mul¹, at the exact step
+    assert s(20) == pytest.approx(0.1 * (0.9 * 0.25 + 0.1))
+    assert s(30) == pytest.approx(0.1 * (0.9 * 0.25 + 0.1))
+    assert s(29.999999) == pytest.approx(0.01, abs=1e-9)           # end of a period: the floor
+    assert schedules.CosineDecayRestarts(0.1, 10).name == "SGDRDecay"
+
+
+@pytest.mark.parametrize("build,message", [
+    (lambda: schedules.CosineDecayRestarts(0.1, 10, t_mul=0.5), r"t_mul must be >= 1 .*; got 0.5"),
+    (lambda: schedules.CosineDecayRestarts(0.1, 0), r"first_decay_steps must be a finite number > 0; got 0"),
+    (lambda: schedules.CosineDecayRestarts(0.1, 10, alpha=1.5), r"alpha is the floor .* in \[0, 1\]; got 1.5"),
+    (lambda: schedules.CosineDecayRestarts(0.1, 10, m_mul=-1), r"m_mul must be a finite number >= 0; got -1"),
+])
+def test_cosine_decay_restarts_bad_arguments(build, message):
+    with pytest.raises(ValueError, match=message):
+        build()

@@ -104,7 +104,11 @@ class Progbar:
 
 
 class ProgbarLogger(Callback):
-    """``fit``'s progress: ``Epoch i/n`` then one :class:`Progbar` per epoch."""
+    """``fit``'s progress: ``Epoch i/n`` then one :class:`Progbar` per epoch.
+
+    As in Keras (3 and tf.keras 2), the ``Epoch i/n`` line is printed only when n > 1: a one-epoch
+    fit shows the bar alone.
+    """
 
     def __init__(self, verbose: int = 1, stream=None):
         super().__init__()
@@ -114,8 +118,9 @@ class ProgbarLogger(Callback):
         self.bar: Progbar | None = None
 
     def on_epoch_begin(self, epoch, logs=None):
-        if self.verbose:
-            self.stream.write(f"Epoch {epoch + 1}/{self.params.get('epochs')}\n")
+        epochs = self.params.get("epochs")
+        if self.verbose and (epochs is None or epochs > 1):
+            self.stream.write(f"Epoch {epoch + 1}/{epochs}\n")
             self.stream.flush()
         self.bar = Progbar(self.params.get("steps") or 0, self.verbose, self.stream)
 

@@ -13,6 +13,7 @@ from trainlab.optimizers.schedules.decay import (
     PowerDecay,
 )
 from trainlab.optimizers.schedules.one_cycle import OneCycle
+from trainlab.optimizers.schedules.restarts import CosineDecayRestarts
 
 
 def serialize(schedule: LearningRateSchedule) -> dict:

@@ -42,8 +42,10 @@ class ExponentialDecay(LearningRateSchedule):
 
 @registry.register()
 class PiecewiseConstantDecay(LearningRateSchedule):
-    """η(t) = values[i] for t in (b_{i−1}, b_i]: ``values[0]`` up to and including b₀, then the
-    next value after each boundary; a step equal to a boundary keeps the earlier value (Keras).
+    """η(t) = values[i] for t in (b_{i−1}, b_i]: a constant rate that changes at each boundary.
+
+    ``values[0]`` holds up to and including b₀, then the next value after each boundary; a step
+    equal to a boundary keeps the earlier value (Keras).
 
     Args:
         boundaries: strictly increasing steps (at least one).

@@ -60,6 +60,18 @@ def build_trainlab_model(seed: int = 42):
     return model
 
 
+def torch_linear(dense_layer):
+    """A ``torch.nn.Linear`` holding a trainlab Dense layer's current kernel and bias."""
+    import torch
+
+    kernel = dense_layer.params["kernel"]
+    linear = torch.nn.Linear(*kernel.shape)
+    with torch.no_grad():
+        linear.weight.copy_(torch.from_numpy(np.ascontiguousarray(kernel.T)))
+        linear.bias.copy_(torch.from_numpy(dense_layer.params["bias"]))
+    return linear
+
+
 def build_torch_model(trainlab_model):
     """The same network in PyTorch, starting from the trainlab model's initial weights.
 
@@ -71,12 +83,7 @@ def build_torch_model(trainlab_model):
     dense = [layer for layer in trainlab_model.layers if layer.params]
     modules = [torch.nn.Flatten()]
     for index, layer in enumerate(dense):
-        kernel = layer.params["kernel"]
-        linear = torch.nn.Linear(*kernel.shape)
-        with torch.no_grad():
-            linear.weight.copy_(torch.from_numpy(np.ascontiguousarray(kernel.T)))
-            linear.bias.copy_(torch.from_numpy(layer.params["bias"]))
-        modules.append(linear)
+        modules.append(torch_linear(layer))
         if index < len(dense) - 1:
             modules.append(torch.nn.ReLU())
     model = torch.nn.Sequential(*modules)

@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from _common import IMAGE_SHAPE, N_CLASSES, reference_training_set
+from _common import IMAGE_SHAPE, N_CLASSES, reference_training_set, torch_linear
 
 
 @dataclass(frozen=True)
@@ -128,12 +128,7 @@ def build_torch(case: Case, optimizer: str, trainlab_model):
                 norm.bias.copy_(torch.from_numpy(layer.params["beta"]))
             modules.append(norm)
         elif kind == "Dense":
-            kernel = layer.params["kernel"]
-            linear = torch.nn.Linear(*kernel.shape)
-            with torch.no_grad():
-                linear.weight.copy_(torch.from_numpy(np.ascontiguousarray(kernel.T)))
-                linear.bias.copy_(torch.from_numpy(layer.params["bias"]))
-            modules.append(linear)
+            modules.append(torch_linear(layer))
             activation = type(layer.activation).__name__.lower()
             if index < len(layers) - 1:
                 modules.append({"relu": torch.nn.ReLU, "selu": torch.nn.SELU, "elu": torch.nn.ELU}[activation]())
